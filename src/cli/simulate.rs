@@ -1,0 +1,77 @@
+//! `sentinel simulate`: the batch stress test on the command line.
+
+use anyhow::{Context, bail};
+
+use super::{SimulateArgs, load_config, tables};
+use crate::model::user_base::UserBase;
+use crate::model::weekend::{BatchRequest, run_batch};
+
+pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let mut config = load_config(args.config.as_deref())?;
+    if let Some(paths) = args.paths {
+        config.simulation.paths = paths;
+    }
+    if let Some(seed) = args.seed {
+        config.simulation.seed = seed;
+    }
+    if let Some(threads) = args.threads {
+        config.simulation.threads = threads;
+    }
+    config.validate().context("command-line overrides")?;
+
+    let users = load_users(&args, &config)?;
+    let request = BatchRequest {
+        scenarios: args.scenario.names(),
+        paths: config.simulation.paths as usize,
+        seed: config.simulation.seed,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.simulation.threads as usize)
+        .build()
+        .context("cannot start worker threads")?;
+    let started = std::time::Instant::now();
+    let report = pool.install(|| run_batch(&config, &users, &request));
+    let elapsed = started.elapsed();
+
+    print!("{}", tables::render(&report));
+    println!(
+        "\n{} scenario(s) x {} paths x {} h in {:.0} ms on {} thread(s); seed {}",
+        report.scenarios.len(),
+        report.paths,
+        report.window_hours,
+        elapsed.as_secs_f64() * 1e3,
+        pool.current_num_threads(),
+        report.seed
+    );
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
+        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("JSON report written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn load_users(args: &SimulateArgs, config: &crate::config::Config) -> anyhow::Result<UserBase> {
+    if let Some(path) = &args.users_csv {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return UserBase::from_csv(&text).with_context(|| format!("user CSV {}", path.display()));
+    }
+    if let Some(totals) = &args.cohort_totals {
+        let parts: Vec<&str> = totals.split(',').map(str::trim).collect();
+        let [retail, institutional] = parts.as_slice() else {
+            bail!("--cohort-totals expects RETAIL_IDR,INSTITUTIONAL_IDR, got `{totals}`");
+        };
+        let parse = |field: &str, text: &str| -> anyhow::Result<u64> {
+            text.replace('_', "").parse().with_context(|| {
+                format!("--cohort-totals: {field} `{text}` is not a whole number of IDR")
+            })
+        };
+        return Ok(UserBase::from_cohort_totals(
+            &config.user_base,
+            parse("retail", retail)?,
+            parse("institutional", institutional)?,
+        )?);
+    }
+    Ok(UserBase::synthetic(&config.user_base))
+}

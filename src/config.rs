@@ -1,0 +1,587 @@
+//! The one typed configuration of Liquidity Sentinel.
+//!
+//! Every field has a default equal to the value documented in `assumptions.md`
+//! (a test keeps the two in step). A config is parsed from TOML and validated as a
+//! whole: [`Config::from_toml_str`] either returns a config every model can trust or
+//! an error naming the field, the offending value and the allowed range.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    /// The TOML text did not parse or had an unknown or mistyped field.
+    #[error("config is not valid TOML for this schema: {0}")]
+    Syntax(String),
+    /// A field parsed but its value is outside the allowed range.
+    #[error("invalid config: {field} = {value} (allowed: {allowed})")]
+    Invalid {
+        /// Dotted path of the field, e.g. `scenarios.severe.institutional_rate_per_day`.
+        field: String,
+        /// The value as given.
+        value: String,
+        /// The allowed range, in words.
+        allowed: String,
+    },
+}
+
+/// The whole configuration. Sections mirror `assumptions.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Who holds the exchange's fiat.
+    pub user_base: UserBaseConfig,
+    /// When the bank rails are closed.
+    pub window: WindowConfig,
+    /// Monte Carlo size and seed.
+    pub simulation: SimulationConfig,
+    /// Withdrawal behaviour per stress scenario.
+    pub scenarios: ScenariosConfig,
+    /// Costs and floors that turn a distribution into a reserve.
+    pub reserve: ReserveConfig,
+    /// Currency reference rates.
+    pub fx: FxConfig,
+}
+
+/// The synthetic user base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserBaseConfig {
+    /// Number of accounts holding fiat.
+    pub users: u32,
+    /// Total customer fiat on the platform, IDR.
+    pub total_fiat_idr: u64,
+    /// Seed of the synthetic balance draw.
+    pub seed: u64,
+    /// Retail accounts.
+    pub retail: CohortConfig,
+    /// Institutional accounts (funds, OTC desks, corporate treasuries).
+    pub institutional: CohortConfig,
+}
+
+/// One cohort of the user base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortConfig {
+    /// Share of accounts in this cohort, 0..1; the cohorts sum to 1.
+    pub account_share: f64,
+    /// Share of total fiat held by this cohort, 0..1; the cohorts sum to 1.
+    pub balance_share: f64,
+    /// Standard deviation of ln(balance) within the cohort (log-normal shape).
+    pub log_sigma: f64,
+}
+
+/// The bank-rail closure window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WindowConfig {
+    /// Weekday on which the rails close (`monday` … `sunday`).
+    pub opens_weekday: String,
+    /// Hour of day (WIB, UTC+7) at which the rails close, 0..=23.
+    pub opens_hour_wib: u32,
+    /// Length of the closure in hours; Friday 16:00 to Monday 09:00 is 65.
+    pub hours: u32,
+}
+
+/// Monte Carlo controls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulationConfig {
+    /// Paths per scenario.
+    pub paths: u32,
+    /// Master seed; each path draws from its own stream derived from (seed, scenario, path).
+    pub seed: u64,
+    /// Worker threads; 0 means one per core. Results do not depend on it.
+    pub threads: u32,
+}
+
+/// The three withdrawal scenarios.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScenariosConfig {
+    /// A baseline weekend with no market event.
+    pub normal: ScenarioConfig,
+    /// A 20–30% crypto drawdown (May 2021).
+    pub mild: ScenarioConfig,
+    /// A loss of confidence in the exchange (FTX, November 2022).
+    pub severe: ScenarioConfig,
+}
+
+/// Withdrawal behaviour of one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioConfig {
+    /// Mean institutional withdrawal arrivals per day (Poisson rate).
+    pub institutional_rate_per_day: f64,
+    /// Hours by which institutional panic leads retail panic.
+    pub institutional_lead_hours: f64,
+    /// Retail withdrawals per day in calm hours, as a fraction of retail balances.
+    pub retail_calm_rate_per_day: f64,
+    /// Retail withdrawals per day once panic is fully set in, fraction of retail balances.
+    pub retail_panic_rate_per_day: f64,
+    /// Hours over which the retail rate ramps linearly from calm to panic after the lead.
+    pub retail_ramp_hours: f64,
+    /// Coefficient of variation of one hour's aggregate retail flow (Gamma shape = 1/cv²).
+    pub retail_hourly_cv: f64,
+    /// Mean fraction of its remaining balance an institution withdraws in one jump.
+    pub jump_fraction_mean: f64,
+    /// Concentration α+β of the Beta law of that fraction (higher = less dispersed).
+    pub jump_fraction_concentration: f64,
+    /// Coefficient of variation of the per-path panic intensity (Gamma, mean 1), which
+    /// scales the institutional rate and the retail panic excess; 0 disables it.
+    pub intensity_cv: f64,
+    /// Lower end of the documented calibration range of the mean weekend total, share of fiat.
+    pub expected_share_low: f64,
+    /// Upper end of that range, share of fiat.
+    pub expected_share_high: f64,
+}
+
+/// Reserve economics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReserveConfig {
+    /// Lower end of the annual yield an idle reserve forgoes (overage cost), fraction per year.
+    pub opportunity_yield_low: f64,
+    /// Upper end of that yield, fraction per year.
+    pub opportunity_yield_high: f64,
+    /// Lower end of the annual all-in cost of emergency liquidity (underage cost), fraction per year.
+    pub emergency_cost_low: f64,
+    /// Upper end of that cost, fraction per year.
+    pub emergency_cost_high: f64,
+    /// OJK minimum maintained equity (POJK 27/2024), IDR; a hard floor on any reserve.
+    pub ojk_min_equity_idr: u64,
+    /// The industry rule-of-thumb reserve, share of total fiat.
+    pub rule_of_thumb_share: f64,
+    /// Scenario the recommendation is planned for.
+    pub planning_scenario: ScenarioName,
+    /// Policy the recommendation follows: `newsvendor` or `cvar99`.
+    pub recommended_policy: ReservePolicy,
+    /// Spacing of the safety-frontier grid, share of total fiat.
+    pub frontier_step_share: f64,
+}
+
+/// Currency reference rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FxConfig {
+    /// IDR per USD, for the USD reference column only.
+    pub usd_idr: f64,
+}
+
+/// A scenario's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScenarioName {
+    /// Baseline weekend.
+    Normal,
+    /// Market correction.
+    Mild,
+    /// Loss of confidence.
+    Severe,
+}
+
+impl ScenarioName {
+    /// All scenarios, mildest first.
+    pub const ALL: [ScenarioName; 3] = [Self::Normal, Self::Mild, Self::Severe];
+
+    /// Lower-case name as used in config, CLI and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Mild => "mild",
+            Self::Severe => "severe",
+        }
+    }
+
+    /// A stable number per scenario, used to derive its random streams.
+    pub fn stream_id(self) -> u64 {
+        match self {
+            Self::Normal => 1,
+            Self::Mild => 2,
+            Self::Severe => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for ScenarioName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ScenarioName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|n| n.as_str() == s)
+            .ok_or_else(|| format!("unknown scenario `{s}` (expected normal, mild or severe)"))
+    }
+}
+
+/// Which statistic of the planning scenario's weekend total the recommended reserve is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReservePolicy {
+    /// The cost-minimising quantile at the critical ratio.
+    Newsvendor,
+    /// The mean of the worst 1% of weekends.
+    Cvar99,
+}
+
+impl Default for UserBaseConfig {
+    fn default() -> Self {
+        Self {
+            users: 100_000,
+            total_fiat_idr: 795_000_000_000,
+            seed: 20_221_108,
+            retail: CohortConfig {
+                account_share: 0.95,
+                balance_share: 0.35,
+                log_sigma: 1.8,
+            },
+            institutional: CohortConfig {
+                account_share: 0.05,
+                balance_share: 0.65,
+                log_sigma: 2.6,
+            },
+        }
+    }
+}
+
+impl Default for WindowConfig {
+    fn default() -> Self {
+        Self {
+            opens_weekday: "friday".to_owned(),
+            opens_hour_wib: 16,
+            hours: 65,
+        }
+    }
+}
+
+impl Default for SimulationConfig {
+    fn default() -> Self {
+        Self {
+            paths: 10_000,
+            seed: 42,
+            threads: 0,
+        }
+    }
+}
+
+impl Default for ScenariosConfig {
+    fn default() -> Self {
+        Self {
+            normal: ScenarioConfig {
+                institutional_rate_per_day: 0.5,
+                institutional_lead_hours: 0.0,
+                retail_calm_rate_per_day: 0.01,
+                retail_panic_rate_per_day: 0.01,
+                retail_ramp_hours: 6.0,
+                retail_hourly_cv: 0.35,
+                jump_fraction_mean: 0.25,
+                jump_fraction_concentration: 4.0,
+                intensity_cv: 0.25,
+                expected_share_low: 0.005,
+                expected_share_high: 0.04,
+            },
+            mild: ScenarioConfig {
+                institutional_rate_per_day: 2.0,
+                institutional_lead_hours: 3.0,
+                retail_calm_rate_per_day: 0.01,
+                retail_panic_rate_per_day: 0.05,
+                retail_ramp_hours: 6.0,
+                retail_hourly_cv: 0.35,
+                jump_fraction_mean: 0.4,
+                jump_fraction_concentration: 4.0,
+                intensity_cv: 0.3,
+                expected_share_low: 0.04,
+                expected_share_high: 0.10,
+            },
+            severe: ScenarioConfig {
+                institutional_rate_per_day: 6.0,
+                institutional_lead_hours: 6.0,
+                retail_calm_rate_per_day: 0.01,
+                retail_panic_rate_per_day: 0.12,
+                retail_ramp_hours: 6.0,
+                retail_hourly_cv: 0.35,
+                jump_fraction_mean: 0.8,
+                jump_fraction_concentration: 3.0,
+                intensity_cv: 0.35,
+                expected_share_low: 0.20,
+                expected_share_high: 0.40,
+            },
+        }
+    }
+}
+
+impl Default for ReserveConfig {
+    fn default() -> Self {
+        Self {
+            opportunity_yield_low: 0.06,
+            opportunity_yield_high: 0.07,
+            emergency_cost_low: 0.10,
+            emergency_cost_high: 0.12,
+            ojk_min_equity_idr: 50_000_000_000,
+            rule_of_thumb_share: 0.10,
+            planning_scenario: ScenarioName::Severe,
+            recommended_policy: ReservePolicy::Cvar99,
+            frontier_step_share: 0.01,
+        }
+    }
+}
+
+impl Default for FxConfig {
+    fn default() -> Self {
+        Self { usd_idr: 15_900.0 }
+    }
+}
+
+impl ScenariosConfig {
+    /// The parameters of one scenario.
+    pub fn get(&self, name: ScenarioName) -> &ScenarioConfig {
+        match name {
+            ScenarioName::Normal => &self.normal,
+            ScenarioName::Mild => &self.mild,
+            ScenarioName::Severe => &self.severe,
+        }
+    }
+}
+
+impl ReserveConfig {
+    /// Overage cost: the midpoint of the opportunity yield range, fraction per year.
+    pub fn overage_cost_per_year(&self) -> f64 {
+        (self.opportunity_yield_low + self.opportunity_yield_high) / 2.0
+    }
+
+    /// Underage cost: the midpoint of the emergency funding cost range, fraction per year.
+    pub fn underage_cost_per_year(&self) -> f64 {
+        (self.emergency_cost_low + self.emergency_cost_high) / 2.0
+    }
+}
+
+/// Tolerance on "shares sum to one".
+const SHARE_SUM_TOLERANCE: f64 = 1e-9;
+
+impl Config {
+    /// Parses and validates a TOML document; missing fields take their defaults.
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The default configuration as TOML (what `sentinel config` prints).
+    pub fn default_toml() -> String {
+        toml::to_string_pretty(&Config::default()).expect("the default config serialises")
+    }
+
+    /// Checks every field against its allowed range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let ub = &self.user_base;
+        at_least("user_base.users", ub.users as f64, 2.0)?;
+        at_least("user_base.total_fiat_idr", ub.total_fiat_idr as f64, 1.0)?;
+        for (name, cohort) in [("retail", &ub.retail), ("institutional", &ub.institutional)] {
+            open_unit(
+                &format!("user_base.{name}.account_share"),
+                cohort.account_share,
+            )?;
+            open_unit(
+                &format!("user_base.{name}.balance_share"),
+                cohort.balance_share,
+            )?;
+            within(
+                &format!("user_base.{name}.log_sigma"),
+                cohort.log_sigma,
+                0.0,
+                5.0,
+            )?;
+        }
+        sums_to_one(
+            "user_base.institutional.account_share",
+            ub.retail.account_share,
+            ub.institutional.account_share,
+        )?;
+        sums_to_one(
+            "user_base.institutional.balance_share",
+            ub.retail.balance_share,
+            ub.institutional.balance_share,
+        )?;
+        let institutions = (ub.users as f64 * ub.institutional.account_share).round();
+        if institutions < 1.0 || institutions >= ub.users as f64 {
+            return Err(invalid(
+                "user_base.institutional.account_share",
+                ub.institutional.account_share,
+                "a share that leaves at least one account in each cohort",
+            ));
+        }
+
+        let w = &self.window;
+        if crate::model::window::parse_weekday(&w.opens_weekday).is_none() {
+            return Err(ConfigError::Invalid {
+                field: "window.opens_weekday".into(),
+                value: format!("{:?}", w.opens_weekday),
+                allowed: "monday, tuesday, wednesday, thursday, friday, saturday or sunday".into(),
+            });
+        }
+        within("window.opens_hour_wib", w.opens_hour_wib as f64, 0.0, 23.0)?;
+        within("window.hours", w.hours as f64, 1.0, 24.0 * 14.0)?;
+
+        within(
+            "simulation.paths",
+            self.simulation.paths as f64,
+            1.0,
+            50_000_000.0,
+        )?;
+        within(
+            "simulation.threads",
+            self.simulation.threads as f64,
+            0.0,
+            1024.0,
+        )?;
+
+        for name in ScenarioName::ALL {
+            validate_scenario(name, self.scenarios.get(name), w.hours)?;
+        }
+
+        let r = &self.reserve;
+        open_unit("reserve.opportunity_yield_low", r.opportunity_yield_low)?;
+        within(
+            "reserve.opportunity_yield_high",
+            r.opportunity_yield_high,
+            r.opportunity_yield_low,
+            1.0,
+        )?;
+        open_unit("reserve.emergency_cost_low", r.emergency_cost_low)?;
+        within(
+            "reserve.emergency_cost_high",
+            r.emergency_cost_high,
+            r.emergency_cost_low,
+            5.0,
+        )?;
+        open_unit("reserve.rule_of_thumb_share", r.rule_of_thumb_share)?;
+        within(
+            "reserve.frontier_step_share",
+            r.frontier_step_share,
+            0.001,
+            0.5,
+        )?;
+
+        if !(self.fx.usd_idr.is_finite() && self.fx.usd_idr > 0.0) {
+            return Err(invalid("fx.usd_idr", self.fx.usd_idr, "> 0"));
+        }
+        Ok(())
+    }
+}
+
+fn validate_scenario(
+    name: ScenarioName,
+    s: &ScenarioConfig,
+    window_hours: u32,
+) -> Result<(), ConfigError> {
+    let field = |f: &str| format!("scenarios.{name}.{f}");
+    within(
+        &field("institutional_rate_per_day"),
+        s.institutional_rate_per_day,
+        0.0,
+        1_000.0,
+    )?;
+    within(
+        &field("institutional_lead_hours"),
+        s.institutional_lead_hours,
+        0.0,
+        window_hours as f64,
+    )?;
+    within(
+        &field("retail_calm_rate_per_day"),
+        s.retail_calm_rate_per_day,
+        0.0,
+        1.0,
+    )?;
+    within(
+        &field("retail_panic_rate_per_day"),
+        s.retail_panic_rate_per_day,
+        0.0,
+        1.0,
+    )?;
+    within(
+        &field("retail_ramp_hours"),
+        s.retail_ramp_hours,
+        0.0,
+        window_hours as f64,
+    )?;
+    within(&field("retail_hourly_cv"), s.retail_hourly_cv, 0.01, 10.0)?;
+    if !(s.jump_fraction_mean > 0.0 && s.jump_fraction_mean <= 1.0) {
+        return Err(invalid(
+            &field("jump_fraction_mean"),
+            s.jump_fraction_mean,
+            "(0, 1]",
+        ));
+    }
+    within(
+        &field("jump_fraction_concentration"),
+        s.jump_fraction_concentration,
+        0.01,
+        1e6,
+    )?;
+    within(&field("intensity_cv"), s.intensity_cv, 0.0, 10.0)?;
+    within(&field("expected_share_low"), s.expected_share_low, 0.0, 1.0)?;
+    within(
+        &field("expected_share_high"),
+        s.expected_share_high,
+        s.expected_share_low,
+        1.0,
+    )?;
+    Ok(())
+}
+
+fn invalid(field: &str, value: f64, allowed: &str) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.to_owned(),
+        value: value.to_string(),
+        allowed: allowed.to_owned(),
+    }
+}
+
+/// `low <= value <= high`, finite.
+fn within(field: &str, value: f64, low: f64, high: f64) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= low && value <= high {
+        Ok(())
+    } else {
+        Err(invalid(field, value, &format!("[{low}, {high}]")))
+    }
+}
+
+/// `value >= low`, finite.
+fn at_least(field: &str, value: f64, low: f64) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= low {
+        Ok(())
+    } else {
+        Err(invalid(field, value, &format!(">= {low}")))
+    }
+}
+
+/// A probability strictly between 0 and 1.
+fn open_unit(field: &str, value: f64) -> Result<(), ConfigError> {
+    if value.is_finite() && value > 0.0 && value < 1.0 {
+        Ok(())
+    } else {
+        Err(invalid(field, value, "(0, 1)"))
+    }
+}
+
+fn sums_to_one(field: &str, a: f64, b: f64) -> Result<(), ConfigError> {
+    if (a + b - 1.0).abs() <= SHARE_SUM_TOLERANCE {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            field: field.to_owned(),
+            value: b.to_string(),
+            allowed: format!(
+                "retail and institutional shares summing to 1 (they sum to {})",
+                a + b
+            ),
+        })
+    }
+}

@@ -1,0 +1,362 @@
+//! Who holds the fiat: per-account balances in two cohorts, retail and institutional.
+//!
+//! Balances are whole rupiah (`u64`), so every later conservation check is exact.
+//! A user base comes from a seeded synthetic draw (log-normal per cohort, scaled to the
+//! configured totals), from a CSV of accounts, or from the two cohort totals a
+//! Proof-of-Reserve report gives (then the accounts inside each cohort are synthetic).
+
+use rand_distr::{Distribution, LogNormal};
+use serde::Serialize;
+
+use crate::config::UserBaseConfig;
+use crate::model::rng::path_rng;
+
+/// Random stream ids of the synthetic draw (distinct from scenario streams).
+const RETAIL_STREAM: u64 = 0x5553_4552_0001;
+const INSTITUTIONAL_STREAM: u64 = 0x5553_4552_0002;
+
+/// The exchange's fiat holders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserBase {
+    /// Balance of each retail account, IDR.
+    pub retail_balances_idr: Vec<u64>,
+    /// Balance of each institutional account, IDR.
+    pub institutional_balances_idr: Vec<u64>,
+}
+
+/// A user base that could not be built.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum UserBaseError {
+    /// A CSV line was malformed.
+    #[error("line {line}: field `{field}`: {reason}")]
+    Csv {
+        /// 1-based line number in the file (the header is line 1).
+        line: usize,
+        /// Column name.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The data describe no fiat, or a cohort with no account.
+    #[error("user base unusable: {0}")]
+    Unusable(String),
+}
+
+/// How concentrated the balances are.
+#[derive(Debug, Clone, Serialize)]
+pub struct Concentration {
+    /// Number of accounts.
+    pub accounts: usize,
+    /// Number of retail accounts.
+    pub retail_accounts: usize,
+    /// Number of institutional accounts.
+    pub institutional_accounts: usize,
+    /// Total fiat, IDR.
+    pub total_fiat_idr: u64,
+    /// Retail cohort's fiat, IDR.
+    pub retail_idr: u64,
+    /// Institutional cohort's fiat, IDR.
+    pub institutional_idr: u64,
+    /// Institutional share of total fiat.
+    pub institutional_balance_share: f64,
+    /// Gini coefficient of all balances: `G = 2 Σ i x_(i) / (n Σ x) − (n + 1) / n`.
+    pub gini: f64,
+    /// Share of fiat held by the largest 1% of accounts.
+    pub top_1pct_share: f64,
+    /// Points of the Lorenz curve (share of fiat held by the poorest share of accounts).
+    pub lorenz: Vec<LorenzPoint>,
+}
+
+/// One point of a Lorenz curve.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LorenzPoint {
+    /// Share of accounts, poorest first.
+    pub population_share: f64,
+    /// Share of fiat they hold.
+    pub balance_share: f64,
+}
+
+impl UserBase {
+    /// Draws the synthetic user base described by `config`.
+    pub fn synthetic(config: &UserBaseConfig) -> Self {
+        let institutions =
+            (config.users as f64 * config.institutional.account_share).round() as usize;
+        let retail = config.users as usize - institutions;
+        let institutional_idr =
+            (config.total_fiat_idr as f64 * config.institutional.balance_share).round() as u64;
+        let retail_idr = config.total_fiat_idr - institutional_idr;
+        Self::from_shape(config, retail, retail_idr, institutions, institutional_idr)
+    }
+
+    /// Builds a user base from the two cohort totals of a Proof-of-Reserve report; the
+    /// accounts inside each cohort follow the configured counts and log-normal shapes.
+    pub fn from_cohort_totals(
+        config: &UserBaseConfig,
+        retail_idr: u64,
+        institutional_idr: u64,
+    ) -> Result<Self, UserBaseError> {
+        if retail_idr == 0 || institutional_idr == 0 {
+            return Err(UserBaseError::Unusable(format!(
+                "both cohort totals must be positive (retail {retail_idr} IDR, institutional {institutional_idr} IDR)"
+            )));
+        }
+        let institutions =
+            (config.users as f64 * config.institutional.account_share).round() as usize;
+        let retail = config.users as usize - institutions;
+        Ok(Self::from_shape(
+            config,
+            retail,
+            retail_idr,
+            institutions,
+            institutional_idr,
+        ))
+    }
+
+    fn from_shape(
+        config: &UserBaseConfig,
+        retail_accounts: usize,
+        retail_idr: u64,
+        institutional_accounts: usize,
+        institutional_idr: u64,
+    ) -> Self {
+        let retail_weights = log_normal_weights(
+            config.seed,
+            RETAIL_STREAM,
+            retail_accounts,
+            config.retail.log_sigma,
+        );
+        let institutional_weights = log_normal_weights(
+            config.seed,
+            INSTITUTIONAL_STREAM,
+            institutional_accounts,
+            config.institutional.log_sigma,
+        );
+        Self {
+            retail_balances_idr: apportion(&retail_weights, retail_idr),
+            institutional_balances_idr: apportion(&institutional_weights, institutional_idr),
+        }
+    }
+
+    /// Parses `account_id,cohort,balance_idr` (with that header). Every bad row is an
+    /// error naming its line and field; duplicate account ids are refused.
+    pub fn from_csv(text: &str) -> Result<Self, UserBaseError> {
+        let mut lines = text.lines().enumerate();
+        let header = lines.next().map(|(_, l)| l.trim()).unwrap_or("");
+        if header.replace(' ', "") != "account_id,cohort,balance_idr" {
+            return Err(UserBaseError::Csv {
+                line: 1,
+                field: "header",
+                reason: format!("expected `account_id,cohort,balance_idr`, found `{header}`"),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut base = UserBase {
+            retail_balances_idr: Vec::new(),
+            institutional_balances_idr: Vec::new(),
+        };
+        for (index, raw) in lines {
+            let line = index + 1;
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = raw.split(',').map(str::trim).collect();
+            if fields.len() != 3 {
+                return Err(UserBaseError::Csv {
+                    line,
+                    field: "row",
+                    reason: format!("expected 3 fields, found {}", fields.len()),
+                });
+            }
+            let csv_error = |field, reason: String| UserBaseError::Csv {
+                line,
+                field,
+                reason,
+            };
+            let id = fields[0];
+            if id.is_empty() {
+                return Err(csv_error("account_id", "empty".into()));
+            }
+            if !seen.insert(id.to_owned()) {
+                return Err(csv_error("account_id", format!("duplicate account `{id}`")));
+            }
+            let balance = parse_balance_idr(fields[2]).map_err(|r| csv_error("balance_idr", r))?;
+            match fields[1].to_ascii_lowercase().as_str() {
+                "retail" => base.retail_balances_idr.push(balance),
+                "institutional" => base.institutional_balances_idr.push(balance),
+                other => {
+                    return Err(csv_error(
+                        "cohort",
+                        format!("`{other}` is neither `retail` nor `institutional`"),
+                    ));
+                }
+            }
+        }
+        if base.retail_total_idr() == 0 || base.institutional_total_idr() == 0 {
+            return Err(UserBaseError::Unusable(
+                "each cohort needs at least one account with a positive balance".into(),
+            ));
+        }
+        Ok(base)
+    }
+
+    /// Retail cohort's fiat, IDR.
+    pub fn retail_total_idr(&self) -> u64 {
+        self.retail_balances_idr.iter().sum()
+    }
+
+    /// Institutional cohort's fiat, IDR.
+    pub fn institutional_total_idr(&self) -> u64 {
+        self.institutional_balances_idr.iter().sum()
+    }
+
+    /// All customer fiat, IDR.
+    pub fn total_fiat_idr(&self) -> u64 {
+        self.retail_total_idr() + self.institutional_total_idr()
+    }
+
+    /// Gini, top-1% share and Lorenz points of all balances.
+    pub fn concentration(&self) -> Concentration {
+        let mut all: Vec<u64> = self
+            .retail_balances_idr
+            .iter()
+            .chain(&self.institutional_balances_idr)
+            .copied()
+            .collect();
+        all.sort_unstable();
+        let total = self.total_fiat_idr();
+        Concentration {
+            accounts: all.len(),
+            retail_accounts: self.retail_balances_idr.len(),
+            institutional_accounts: self.institutional_balances_idr.len(),
+            total_fiat_idr: total,
+            retail_idr: self.retail_total_idr(),
+            institutional_idr: self.institutional_total_idr(),
+            institutional_balance_share: self.institutional_total_idr() as f64 / total as f64,
+            gini: gini(&all),
+            top_1pct_share: top_share(&all, 0.01),
+            lorenz: lorenz_points(&all),
+        }
+    }
+}
+
+fn parse_balance_idr(text: &str) -> Result<u64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("`{text}` must be a finite, non-negative amount"));
+    }
+    if value >= u64::MAX as f64 / 4.0 {
+        return Err(format!("`{text}` is too large"));
+    }
+    Ok(value.round() as u64)
+}
+
+/// `n` seeded log-normal weights with median 1 and log-standard-deviation `sigma`.
+fn log_normal_weights(seed: u64, stream: u64, n: usize, sigma: f64) -> Vec<f64> {
+    let mut rng = path_rng(seed, stream, 0);
+    let law = LogNormal::new(0.0, sigma).expect("sigma validated to be finite and >= 0");
+    (0..n).map(|_| law.sample(&mut rng)).collect()
+}
+
+/// Splits `total` whole units in proportion to `weights` (largest-remainder rounding),
+/// so the parts sum to exactly `total`.
+pub fn apportion(weights: &[f64], total: u64) -> Vec<u64> {
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    let weight_sum: f64 = weights.iter().sum();
+    let exact: Vec<f64> = weights
+        .iter()
+        .map(|w| w / weight_sum * total as f64)
+        .collect();
+    let mut parts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let assigned: u64 = parts.iter().sum();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    let mut missing = total.saturating_sub(assigned);
+    for &i in order.iter().cycle() {
+        if missing == 0 {
+            break;
+        }
+        parts[i] += 1;
+        missing -= 1;
+    }
+    parts
+}
+
+/// Gini coefficient of ascending-sorted amounts.
+pub fn gini(sorted: &[u64]) -> f64 {
+    let n = sorted.len() as f64;
+    let total: f64 = sorted.iter().map(|&x| x as f64).sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let weighted: f64 = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (i as f64 + 1.0) * x as f64)
+        .sum();
+    2.0 * weighted / (n * total) - (n + 1.0) / n
+}
+
+/// Share held by the largest `fraction` of ascending-sorted amounts.
+pub fn top_share(sorted: &[u64], fraction: f64) -> f64 {
+    let k = ((sorted.len() as f64 * fraction).ceil() as usize).max(1);
+    let total: u64 = sorted.iter().sum();
+    let top: u64 = sorted[sorted.len() - k..].iter().sum();
+    top as f64 / total as f64
+}
+
+fn lorenz_points(sorted: &[u64]) -> Vec<LorenzPoint> {
+    let total: f64 = sorted.iter().map(|&x| x as f64).sum();
+    let mut cumulative = Vec::with_capacity(sorted.len() + 1);
+    let mut running = 0u64;
+    cumulative.push(0u64);
+    for &x in sorted {
+        running += x;
+        cumulative.push(running);
+    }
+    [
+        0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0,
+    ]
+    .into_iter()
+    .map(|p| {
+        let k = (p * sorted.len() as f64).round() as usize;
+        LorenzPoint {
+            population_share: p,
+            balance_share: cumulative[k] as f64 / total,
+        }
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_base_hits_its_totals_exactly() {
+        let config = UserBaseConfig::default();
+        let base = UserBase::synthetic(&config);
+        assert_eq!(base.total_fiat_idr(), config.total_fiat_idr);
+        assert_eq!(base.institutional_balances_idr.len(), 5_000);
+        assert_eq!(base.retail_balances_idr.len(), 95_000);
+        let share = base.institutional_total_idr() as f64 / base.total_fiat_idr() as f64;
+        assert!((share - 0.65).abs() < 1e-9, "institutional share {share}");
+    }
+
+    #[test]
+    fn gini_of_known_series() {
+        assert_eq!(gini(&[5, 5, 5, 5]), 0.0);
+        // One holder of everything among n: G = (n - 1) / n.
+        assert!((gini(&[0, 0, 0, 10]) - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn apportion_preserves_the_total() {
+        let parts = apportion(&[1.0, 1.0, 1.0], 100);
+        assert_eq!(parts.iter().sum::<u64>(), 100);
+        assert!(parts.iter().all(|&p| p == 33 || p == 34));
+    }
+}

@@ -1,0 +1,374 @@
+//! The batch stress run: every selected scenario over the weekend window, summarised
+//! into distributions, reserve sizing, the safety frontier and time-to-insolvency.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::{Config, ReservePolicy, ScenarioName};
+use crate::model::reserve::{
+    FrontierPoint, NewsvendorCosts, ReserveSizing, SortedSample, TimeToInsolvency, safety_frontier,
+    size_reserve, time_to_insolvency,
+};
+use crate::model::stats::DistributionSummary;
+use crate::model::user_base::{Concentration, UserBase};
+use crate::model::window::WeekendWindow;
+use crate::model::withdrawals::{ScenarioRun, WithdrawalModel};
+
+/// Failure probability the "safe share" of the frontier is read at.
+const SAFE_FAILURE_PROBABILITY: f64 = 0.01;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BatchRequest {
+    /// Scenarios to report, mildest first.
+    pub scenarios: Vec<ScenarioName>,
+    /// Paths per scenario.
+    pub paths: usize,
+    /// Master seed.
+    pub seed: u64,
+}
+
+/// Everything `sentinel simulate` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchReport {
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Paths per scenario.
+    pub paths: usize,
+    /// Hours the rails are closed.
+    pub window_hours: u32,
+    /// When the rails close.
+    pub window_opens: String,
+    /// When the rails reopen.
+    pub window_reopens: String,
+    /// All customer fiat, IDR.
+    pub total_fiat_idr: u64,
+    /// IDR per USD used for the USD reference.
+    pub usd_idr_rate: f64,
+    /// Newsvendor critical ratio at the midpoint costs.
+    pub critical_ratio: f64,
+    /// Lowest critical ratio over the configured cost ranges (highest yield, lowest emergency cost).
+    pub critical_ratio_low: f64,
+    /// Highest critical ratio over the configured cost ranges.
+    pub critical_ratio_high: f64,
+    /// Concentration of the user base.
+    pub user_base: Concentration,
+    /// Per-scenario results, keyed by scenario name.
+    pub scenarios: BTreeMap<ScenarioName, ScenarioReport>,
+    /// The reserve to hold entering the weekend.
+    pub recommendation: Recommendation,
+}
+
+/// The weekend-total distribution as shares of total fiat.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ShareSummary {
+    /// Mean share.
+    pub mean: f64,
+    /// Median share.
+    pub p50: f64,
+    /// 95th percentile share.
+    pub p95: f64,
+    /// 99th percentile share.
+    pub p99: f64,
+    /// CVaR99 share.
+    pub cvar99: f64,
+    /// Largest share withdrawn on any path (≤ 1 by conservation).
+    pub max: f64,
+}
+
+/// Reference amounts in USD at the configured rate.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct UsdReference {
+    /// Mean, USD.
+    pub mean_usd: f64,
+    /// Median, USD.
+    pub p50_usd: f64,
+    /// 95th percentile, USD.
+    pub p95_usd: f64,
+    /// 99th percentile, USD.
+    pub p99_usd: f64,
+    /// CVaR99, USD.
+    pub cvar99_usd: f64,
+}
+
+/// Mean withdrawals in one hour of the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct HourPoint {
+    /// 1-based hour after the close.
+    pub hour: u32,
+    /// Mean retail withdrawals in that hour, IDR.
+    pub retail_idr: f64,
+    /// Mean institutional withdrawals in that hour, IDR.
+    pub institutional_idr: f64,
+    /// Mean cumulative withdrawals at the end of that hour, IDR.
+    pub cumulative_idr: f64,
+}
+
+/// Time-to-insolvency at the two reserves treasury compares.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct InsolvencyTimes {
+    /// At the industry rule of thumb.
+    pub rule_of_thumb: TimeToInsolvency,
+    /// At the recommended reserve.
+    pub recommended: TimeToInsolvency,
+}
+
+/// One scenario's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    /// Distribution of the weekend total, IDR.
+    #[serde(flatten)]
+    pub summary: DistributionSummary,
+    /// Mean weekend total as a share of total fiat.
+    pub share_of_fiat_mean: f64,
+    /// The distribution as shares of total fiat.
+    pub share_of_fiat: ShareSummary,
+    /// Documented calibration range of the mean share, low end.
+    pub expected_share_low: f64,
+    /// Documented calibration range of the mean share, high end.
+    pub expected_share_high: f64,
+    /// The distribution in USD.
+    pub usd_reference: UsdReference,
+    /// Mean retail withdrawals over the window, IDR.
+    pub mean_retail_idr: f64,
+    /// Mean institutional withdrawals over the window, IDR.
+    pub mean_institutional_idr: f64,
+    /// Mean number of institutional jumps.
+    pub mean_institutional_jumps: f64,
+    /// Mean hourly path.
+    pub mean_hourly_path: Vec<HourPoint>,
+    /// Newsvendor, CVaR99, cost curve.
+    pub reserve: ReserveSizing,
+    /// Failure probability against reserve share.
+    pub frontier: Vec<FrontierPoint>,
+    /// Smallest frontier share whose failure probability is at most 1%.
+    pub safe_reserve_share_1pct: f64,
+    /// Time-to-insolvency at the rule of thumb and at the recommended reserve.
+    pub time_to_insolvency: InsolvencyTimes,
+}
+
+/// The reserve to fund before the rails close.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// Scenario planned for.
+    pub scenario: ScenarioName,
+    /// Policy followed.
+    pub policy: ReservePolicy,
+    /// The policy's statistic before the OJK floor, IDR.
+    pub unfloored_idr: f64,
+    /// Recommended reserve, IDR.
+    pub reserve_idr: f64,
+    /// Recommended reserve, USD reference.
+    pub reserve_usd: f64,
+    /// Recommended reserve as a share of total fiat.
+    pub reserve_share: f64,
+    /// Whether the OJK floor set the amount.
+    pub floored_by_ojk: bool,
+    /// P(planning-scenario withdrawals exceed it).
+    pub failure_probability: f64,
+    /// Yield forgone by holding it for a year, IDR per year.
+    pub annual_opportunity_cost_idr: f64,
+}
+
+/// Runs the batch stress test. Pure: same inputs, same report, whatever the thread count.
+pub fn run_batch(config: &Config, users: &UserBase, request: &BatchRequest) -> BatchReport {
+    let window = WeekendWindow::from_config(&config.window);
+    let total_fiat_idr = users.total_fiat_idr();
+    let total_fiat = total_fiat_idr as f64;
+    let r = &config.reserve;
+    let costs = NewsvendorCosts {
+        overage_per_year: r.overage_cost_per_year(),
+        underage_per_year: r.underage_cost_per_year(),
+    };
+    let rule_idr = r.rule_of_thumb_share * total_fiat;
+    let model_of =
+        |name: ScenarioName| WithdrawalModel::new(config.scenarios.get(name), users, window.hours);
+    let run_of = |name: ScenarioName, thresholds: &[u64]| {
+        model_of(name).run(request.paths, request.seed, name.stream_id(), thresholds)
+    };
+    let sizing_of = |sample: &SortedSample| {
+        size_reserve(
+            sample,
+            costs,
+            total_fiat,
+            r.ojk_min_equity_idr as f64,
+            r.rule_of_thumb_share,
+            r.frontier_step_share,
+        )
+    };
+
+    let planning = r.planning_scenario;
+    let planning_sample = SortedSample::new(totals_as_f64(&run_of(planning, &[])));
+    let planning_sizing = sizing_of(&planning_sample);
+    let recommendation = recommend(
+        &planning_sizing,
+        &planning_sample,
+        r.recommended_policy,
+        planning,
+        config.fx.usd_idr,
+    );
+
+    let thresholds = [
+        rule_idr.floor() as u64,
+        recommendation.reserve_idr.floor() as u64,
+    ];
+    let scenarios = request
+        .scenarios
+        .iter()
+        .map(|&name| {
+            let run = run_of(name, &thresholds);
+            let report = scenario_report(&run, config, name, total_fiat, &thresholds, sizing_of);
+            (name, report)
+        })
+        .collect();
+
+    BatchReport {
+        seed: request.seed,
+        paths: request.paths,
+        window_hours: window.hours,
+        window_opens: window.label_at(0),
+        window_reopens: window.reopens_label(),
+        total_fiat_idr,
+        usd_idr_rate: config.fx.usd_idr,
+        critical_ratio: costs.critical_ratio(),
+        critical_ratio_low: NewsvendorCosts {
+            overage_per_year: r.opportunity_yield_high,
+            underage_per_year: r.emergency_cost_low,
+        }
+        .critical_ratio(),
+        critical_ratio_high: NewsvendorCosts {
+            overage_per_year: r.opportunity_yield_low,
+            underage_per_year: r.emergency_cost_high,
+        }
+        .critical_ratio(),
+        user_base: users.concentration(),
+        scenarios,
+        recommendation,
+    }
+}
+
+fn totals_as_f64(run: &ScenarioRun) -> Vec<f64> {
+    run.outcomes.iter().map(|o| o.total_idr() as f64).collect()
+}
+
+fn recommend(
+    sizing: &ReserveSizing,
+    sample: &SortedSample,
+    policy: ReservePolicy,
+    scenario: ScenarioName,
+    usd_idr: f64,
+) -> Recommendation {
+    let name = match policy {
+        ReservePolicy::Newsvendor => "newsvendor",
+        ReservePolicy::Cvar99 => "cvar99",
+    };
+    let chosen = sizing
+        .policies
+        .iter()
+        .find(|p| p.policy == name)
+        .expect("size_reserve reports both policies");
+    Recommendation {
+        scenario,
+        policy,
+        unfloored_idr: chosen.unfloored_idr,
+        reserve_idr: chosen.reserve_idr,
+        reserve_usd: chosen.reserve_idr / usd_idr,
+        reserve_share: chosen.reserve_share,
+        floored_by_ojk: chosen.unfloored_idr < sizing.ojk_floor_idr,
+        failure_probability: sample.failure_probability(chosen.reserve_idr),
+        annual_opportunity_cost_idr: chosen.annual_opportunity_cost_idr,
+    }
+}
+
+fn scenario_report(
+    run: &ScenarioRun,
+    config: &Config,
+    name: ScenarioName,
+    total_fiat: f64,
+    thresholds: &[u64; 2],
+    sizing_of: impl Fn(&SortedSample) -> ReserveSizing,
+) -> ScenarioReport {
+    let scenario = config.scenarios.get(name);
+    let paths = run.outcomes.len() as f64;
+    let sample = SortedSample::new(totals_as_f64(run));
+    let summary = DistributionSummary::of_sorted(sample.sorted());
+    let shares = summary.scaled(total_fiat);
+    let usd = summary.scaled(config.fx.usd_idr);
+    let frontier = safety_frontier(&sample, total_fiat, config.reserve.frontier_step_share);
+    let safe_reserve_share_1pct = frontier
+        .iter()
+        .find(|p| p.failure_probability <= SAFE_FAILURE_PROBABILITY)
+        .map_or(1.0, |p| p.reserve_share);
+    let mut cumulative = 0.0;
+    let mean_hourly_path = run
+        .mean_hourly_retail_idr
+        .iter()
+        .zip(&run.mean_hourly_institutional_idr)
+        .enumerate()
+        .map(|(h, (&retail_idr, &institutional_idr))| {
+            cumulative += retail_idr + institutional_idr;
+            HourPoint {
+                hour: h as u32 + 1,
+                retail_idr,
+                institutional_idr,
+                cumulative_idr: cumulative,
+            }
+        })
+        .collect();
+    ScenarioReport {
+        summary,
+        share_of_fiat_mean: shares.mean_idr,
+        share_of_fiat: ShareSummary {
+            mean: shares.mean_idr,
+            p50: shares.p50_idr,
+            p95: shares.p95_idr,
+            p99: shares.p99_idr,
+            cvar99: shares.cvar99_idr,
+            max: sample.sorted().last().copied().unwrap_or(0.0) / total_fiat,
+        },
+        expected_share_low: scenario.expected_share_low,
+        expected_share_high: scenario.expected_share_high,
+        usd_reference: UsdReference {
+            mean_usd: usd.mean_idr,
+            p50_usd: usd.p50_idr,
+            p95_usd: usd.p95_idr,
+            p99_usd: usd.p99_idr,
+            cvar99_usd: usd.cvar99_idr,
+        },
+        mean_retail_idr: run
+            .outcomes
+            .iter()
+            .map(|o| o.retail_idr as f64)
+            .sum::<f64>()
+            / paths,
+        mean_institutional_idr: run
+            .outcomes
+            .iter()
+            .map(|o| o.institutional_idr as f64)
+            .sum::<f64>()
+            / paths,
+        mean_institutional_jumps: run
+            .outcomes
+            .iter()
+            .map(|o| f64::from(o.institutional_jumps))
+            .sum::<f64>()
+            / paths,
+        mean_hourly_path,
+        reserve: sizing_of(&sample),
+        frontier,
+        safe_reserve_share_1pct,
+        time_to_insolvency: InsolvencyTimes {
+            rule_of_thumb: time_to_insolvency(
+                &run.first_passage_hours[0],
+                thresholds[0] as f64,
+                total_fiat,
+            ),
+            recommended: time_to_insolvency(
+                &run.first_passage_hours[1],
+                thresholds[1] as f64,
+                total_fiat,
+            ),
+        },
+    }
+}
