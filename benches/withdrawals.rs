@@ -1,1 +1,45 @@
-fn main() {}
+//! Throughput of the weekend withdrawal Monte Carlo (paths per second) and the wall time
+//! of the default batch run. `cargo bench --bench withdrawals`; figures go to BENCHMARKS.md.
+
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sentinel::config::{Config, ScenarioName};
+use sentinel::model::user_base::UserBase;
+use sentinel::model::weekend::{BatchRequest, run_batch};
+use sentinel::model::withdrawals::WithdrawalModel;
+
+fn withdrawal_paths(c: &mut Criterion) {
+    let config = Config::default();
+    let users = UserBase::synthetic(&config.user_base);
+    let mut group = c.benchmark_group("withdrawal_mc");
+    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    for name in [ScenarioName::Normal, ScenarioName::Severe] {
+        let model = WithdrawalModel::new(config.scenarios.get(name), &users, config.window.hours);
+        for paths in [10_000usize, 1_000_000] {
+            group.throughput(Throughput::Elements(paths as u64));
+            group.bench_with_input(BenchmarkId::new(name.as_str(), paths), &paths, |b, &paths| {
+                b.iter(|| model.run(paths, 42, name.stream_id(), &[79_500_000_000]));
+            });
+        }
+    }
+    group.finish();
+}
+
+fn default_batch(c: &mut Criterion) {
+    let config = Config::default();
+    let users = UserBase::synthetic(&config.user_base);
+    let request = BatchRequest {
+        scenarios: ScenarioName::ALL.to_vec(),
+        paths: 10_000,
+        seed: 42,
+    };
+    let mut group = c.benchmark_group("batch");
+    group.sample_size(20);
+    group.bench_function("simulate_default_3x10000", |b| b.iter(|| run_batch(&config, &users, &request)));
+    group.bench_function("synthetic_user_base_100000", |b| b.iter(|| UserBase::synthetic(&config.user_base)));
+    group.finish();
+}
+
+criterion_group!(benches, withdrawal_paths, default_batch);
+criterion_main!(benches);

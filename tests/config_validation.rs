@@ -1,0 +1,62 @@
+//! A bad config is refused with the field, the value and the allowed range.
+
+use sentinel::config::{Config, ConfigError};
+
+fn refused(toml: &str) -> (String, String, String) {
+    match Config::from_toml_str(toml) {
+        Err(ConfigError::Invalid { field, value, allowed }) => (field, value, allowed),
+        other => panic!("expected a range error for {toml:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn negative_rate_is_refused_naming_the_field() {
+    let (field, value, allowed) = refused(
+        "[scenarios.severe]\ninstitutional_rate_per_day = -1.0\ninstitutional_lead_hours = 6.0\n\
+         retail_calm_rate_per_day = 0.01\nretail_panic_rate_per_day = 0.12\nretail_ramp_hours = 6.0\n\
+         retail_hourly_cv = 0.35\njump_fraction_mean = 0.8\njump_fraction_concentration = 3.0\n\
+         intensity_cv = 0.35\nexpected_share_low = 0.2\nexpected_share_high = 0.4\n",
+    );
+    assert_eq!(field, "scenarios.severe.institutional_rate_per_day");
+    assert_eq!(value, "-1");
+    assert_eq!(allowed, "[0, 1000]");
+}
+
+#[test]
+fn probability_outside_unit_interval_is_refused() {
+    let (field, value, _) = refused("[reserve]\nrule_of_thumb_share = 1.5\n");
+    assert_eq!((field.as_str(), value.as_str()), ("reserve.rule_of_thumb_share", "1.5"));
+}
+
+#[test]
+fn cohort_shares_must_add_up() {
+    let (field, _, allowed) = refused(
+        "[user_base.retail]\naccount_share = 0.9\nbalance_share = 0.35\nlog_sigma = 1.8\n",
+    );
+    assert_eq!(field, "user_base.institutional.account_share");
+    assert!(allowed.contains("summing to 1"), "{allowed}");
+}
+
+#[test]
+fn zero_paths_and_an_empty_window_are_refused() {
+    assert_eq!(refused("[simulation]\npaths = 0\n").0, "simulation.paths");
+    assert_eq!(refused("[window]\nhours = 0\n").0, "window.hours");
+    assert_eq!(refused("[window]\nopens_weekday = \"funday\"\n").0, "window.opens_weekday");
+}
+
+#[test]
+fn unknown_fields_and_wrong_types_are_syntax_errors() {
+    assert!(matches!(Config::from_toml_str("[simulation]\npath = 10\n"), Err(ConfigError::Syntax(m)) if m.contains("path")));
+    assert!(matches!(Config::from_toml_str("[simulation]\npaths = \"many\"\n"), Err(ConfigError::Syntax(_))));
+}
+
+#[test]
+fn the_message_reads_as_one_sentence() {
+    let error = Config::from_toml_str("[fx]\nusd_idr = -3.0\n").unwrap_err();
+    assert_eq!(error.to_string(), "invalid config: fx.usd_idr = -3 (allowed: > 0)");
+}
+
+#[test]
+fn the_printed_default_toml_round_trips() {
+    assert_eq!(Config::from_toml_str(&Config::default_toml()).unwrap(), Config::default());
+}
