@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod risk;
+
+pub use risk::{InsuranceFundConfig, MarketConfig, SolvencyConfig, StressScenario, TiersConfig};
+
 /// Why a configuration was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
@@ -41,6 +45,16 @@ pub struct Config {
     pub reserve: ReserveConfig,
     /// Currency reference rates.
     pub fx: FxConfig,
+    /// The live monitor (`sentinel serve`).
+    pub monitor: MonitorConfig,
+    /// Market history, the exchange's crypto book and the VaR suite.
+    pub market: MarketConfig,
+    /// Derivatives book, liquidation cascade and insurance fund.
+    pub insurance_fund: InsuranceFundConfig,
+    /// The unified stressed balance sheet.
+    pub solvency: SolvencyConfig,
+    /// The three reserve layers.
+    pub tiers: TiersConfig,
 }
 
 /// The synthetic user base.
@@ -205,7 +219,7 @@ impl ScenarioName {
 
 impl std::fmt::Display for ScenarioName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -227,6 +241,16 @@ pub enum ReservePolicy {
     Newsvendor,
     /// The mean of the worst 1% of weekends.
     Cvar99,
+}
+
+impl ReservePolicy {
+    /// How treasury writes the policy's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Newsvendor => "newsvendor",
+            Self::Cvar99 => "CVaR99",
+        }
+    }
 }
 
 impl Default for UserBaseConfig {
@@ -374,7 +398,7 @@ impl Config {
 
     /// The default configuration as TOML (what `sentinel config` prints).
     pub fn default_toml() -> String {
-        toml::to_string_pretty(&Config::default()).expect("the default config serialises")
+        toml::to_string(&Config::default()).expect("the default config serialises")
     }
 
     /// Checks every field against its allowed range.
@@ -471,7 +495,13 @@ impl Config {
         if !(self.fx.usd_idr.is_finite() && self.fx.usd_idr > 0.0) {
             return Err(invalid("fx.usd_idr", self.fx.usd_idr, "> 0"));
         }
-        Ok(())
+        self.monitor.validate()?;
+        risk::validate(
+            &self.market,
+            &self.insurance_fund,
+            &self.solvency,
+            &self.tiers,
+        )
     }
 }
 
@@ -583,5 +613,198 @@ fn sums_to_one(field: &str, a: f64, b: f64) -> Result<(), ConfigError> {
                 a + b
             ),
         })
+    }
+}
+
+/// The live monitor: service address, storage, projection and alert thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonitorConfig {
+    /// Socket address the gRPC service listens on.
+    pub grpc_addr: String,
+    /// Socket address of the Prometheus scrape endpoint (`/metrics`, `/healthz`).
+    pub metrics_addr: String,
+    /// Directory of the durable event store.
+    pub data_dir: String,
+    /// Monte Carlo paths per projection.
+    pub paths: u32,
+    /// Master seed of the projections; a projection's stream is (seed, state version).
+    pub seed: u64,
+    /// Breach probability the `extra_reserve_idr` output brings the projection down to.
+    pub target_breach_probability: f64,
+    /// P(breach) at which the warning alert fires.
+    pub breach_warn_probability: f64,
+    /// P(breach) at which the critical alert fires.
+    pub breach_critical_probability: f64,
+    /// Hysteresis: a threshold alert resolves once its value is below threshold × this ratio.
+    pub alert_clear_ratio: f64,
+    /// Hours (event time) a value must stay below an alert's clearing level before the
+    /// alert resolves or steps down.
+    pub alert_resolve_hours: f64,
+    /// P(mild or severe regime) at which "institutional lead detected" fires.
+    pub lead_detected_probability: f64,
+    /// Hours: the time-to-insolvency alert fires when its 10th percentile is within this.
+    pub tti_alert_hours: f64,
+    /// Hours: that alert resolves once the 10th percentile exceeds `tti_alert_hours` + this.
+    pub tti_clear_margin_hours: f64,
+    /// Minutes without an event, inside an open window, before the stale-feed alert fires.
+    pub stale_feed_minutes: f64,
+    /// Reserve assumed (available from the close) until a `SetReserve` call, IDR.
+    pub initial_reserve_idr: u64,
+    /// An event of unspecified cohort at or above this amount is institutional, IDR.
+    pub unspecified_institutional_min_idr: u64,
+    /// Prior probability of the normal regime; the three priors sum to 1.
+    pub regime_prior_normal: f64,
+    /// Prior probability of the mild regime.
+    pub regime_prior_mild: f64,
+    /// Prior probability of the severe regime.
+    pub regime_prior_severe: f64,
+    /// Minutes an event may lie after the server clock and still be accepted.
+    pub max_clock_skew_minutes: f64,
+    /// Days an event may lie before the server clock and still be accepted.
+    pub max_event_age_days: f64,
+    /// Largest number of events made durable by one fsync (group commit).
+    pub group_commit_max_events: u32,
+    /// Messages buffered per projection or alert subscriber before it starts missing some.
+    pub subscriber_buffer: u32,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        Self {
+            grpc_addr: "127.0.0.1:50051".to_owned(),
+            metrics_addr: "127.0.0.1:9464".to_owned(),
+            data_dir: "./data".to_owned(),
+            paths: 10_000,
+            seed: 7,
+            target_breach_probability: 0.01,
+            breach_warn_probability: 0.05,
+            breach_critical_probability: 0.25,
+            alert_clear_ratio: 0.8,
+            alert_resolve_hours: 1.0,
+            lead_detected_probability: 0.8,
+            tti_alert_hours: 12.0,
+            tti_clear_margin_hours: 2.0,
+            stale_feed_minutes: 15.0,
+            initial_reserve_idr: 79_500_000_000,
+            unspecified_institutional_min_idr: 500_000_000,
+            regime_prior_normal: 0.85,
+            regime_prior_mild: 0.12,
+            regime_prior_severe: 0.03,
+            max_clock_skew_minutes: 5.0,
+            max_event_age_days: 35.0,
+            group_commit_max_events: 8_192,
+            subscriber_buffer: 256,
+        }
+    }
+}
+
+impl MonitorConfig {
+    /// Checks every monitor field against its allowed range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (field, addr) in [
+            ("monitor.grpc_addr", &self.grpc_addr),
+            ("monitor.metrics_addr", &self.metrics_addr),
+        ] {
+            if addr.parse::<std::net::SocketAddr>().is_err() {
+                return Err(ConfigError::Invalid {
+                    field: field.into(),
+                    value: format!("{addr:?}"),
+                    allowed: "a socket address such as 127.0.0.1:50051".into(),
+                });
+            }
+        }
+        if self.data_dir.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                field: "monitor.data_dir".into(),
+                value: format!("{:?}", self.data_dir),
+                allowed: "a non-empty directory path".into(),
+            });
+        }
+        within("monitor.paths", self.paths as f64, 100.0, 10_000_000.0)?;
+        open_unit(
+            "monitor.target_breach_probability",
+            self.target_breach_probability,
+        )?;
+        open_unit(
+            "monitor.breach_warn_probability",
+            self.breach_warn_probability,
+        )?;
+        within(
+            "monitor.breach_critical_probability",
+            self.breach_critical_probability,
+            self.breach_warn_probability,
+            1.0,
+        )?;
+        open_unit("monitor.alert_clear_ratio", self.alert_clear_ratio)?;
+        within(
+            "monitor.alert_resolve_hours",
+            self.alert_resolve_hours,
+            0.0,
+            24.0,
+        )?;
+        open_unit(
+            "monitor.lead_detected_probability",
+            self.lead_detected_probability,
+        )?;
+        within(
+            "monitor.tti_alert_hours",
+            self.tti_alert_hours,
+            0.0,
+            24.0 * 14.0,
+        )?;
+        within(
+            "monitor.tti_clear_margin_hours",
+            self.tti_clear_margin_hours,
+            0.0,
+            24.0,
+        )?;
+        within(
+            "monitor.stale_feed_minutes",
+            self.stale_feed_minutes,
+            0.1,
+            24.0 * 60.0,
+        )?;
+        at_least(
+            "monitor.unspecified_institutional_min_idr",
+            self.unspecified_institutional_min_idr as f64,
+            1.0,
+        )?;
+        open_unit("monitor.regime_prior_normal", self.regime_prior_normal)?;
+        open_unit("monitor.regime_prior_mild", self.regime_prior_mild)?;
+        open_unit("monitor.regime_prior_severe", self.regime_prior_severe)?;
+        let prior_sum =
+            self.regime_prior_normal + self.regime_prior_mild + self.regime_prior_severe;
+        if (prior_sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+            return Err(ConfigError::Invalid {
+                field: "monitor.regime_prior_severe".into(),
+                value: self.regime_prior_severe.to_string(),
+                allowed: format!("regime priors summing to 1 (they sum to {prior_sum})"),
+            });
+        }
+        within(
+            "monitor.max_clock_skew_minutes",
+            self.max_clock_skew_minutes,
+            0.0,
+            24.0 * 60.0,
+        )?;
+        within(
+            "monitor.max_event_age_days",
+            self.max_event_age_days,
+            1.0,
+            3_660.0,
+        )?;
+        within(
+            "monitor.group_commit_max_events",
+            self.group_commit_max_events as f64,
+            1.0,
+            1_000_000.0,
+        )?;
+        within(
+            "monitor.subscriber_buffer",
+            self.subscriber_buffer as f64,
+            1.0,
+            1_000_000.0,
+        )
     }
 }

@@ -5,10 +5,26 @@
 //! - [`model`]: the pure domain core — user base, weekend withdrawal Monte Carlo, order
 //!   statistics, reserve sizing, frontier and time-to-insolvency. No I/O, no async.
 //! - [`config`]: the one typed configuration, its defaults (= `assumptions.md`) and validation.
-//! - [`cli`]: the `sentinel` command line: reads files, runs the model, prints tables and JSON.
+//! - [`monitor`]: the live monitor's pure logic — events and their validation, the window
+//!   calendar, the running state, the estimators (conjugate Gamma–Poisson rate, regime
+//!   posterior, retail flow), the conditional-Monte-Carlo projection and the alert rules
+//!   with hysteresis. No networking, no async, no files, no clocks.
+//! - [`store`]: the durable event log (redb; fsynced before an event is acknowledged).
+//! - [`service`]: the running monitor — sequencer thread (dedup, group commit, apply),
+//!   coalesced projector on rayon, alert and projection broadcasts. Knows tokio, not prost.
+//! - [`grpc`]: the `sentinel.v1.Monitor` tonic service, health, reflection and a client.
+//!   **API boundary:** the only module that knows the prost types.
+//! - [`metrics`]: the Prometheus metrics of the live monitor and their HTTP endpoint.
+//! - [`cli`]: the `sentinel` command line: reads files, runs the model, prints tables and JSON;
+//!   `serve`, `feed` and `watch` run and drive the live monitor.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod config;
+pub mod grpc;
+pub mod metrics;
 pub mod model;
+pub mod monitor;
+pub mod service;
+pub mod store;

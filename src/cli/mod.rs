@@ -1,8 +1,11 @@
 //! The `sentinel` command line. Thin: it reads files, builds the model's inputs,
 //! calls the model and prints. Errors surface with `anyhow` context here only.
 
+mod feed;
+mod serve;
 mod simulate;
 mod tables;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -27,6 +30,87 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Print the default configuration as TOML.
     Config,
+    /// Run the live monitor: gRPC service, durable event log, projections and alerts.
+    Serve(ServeArgs),
+    /// Stream a simulated weekend into a running monitor.
+    Feed(FeedArgs),
+    /// Print a running monitor's alerts and projections as they arrive.
+    Watch(WatchArgs),
+}
+
+/// Arguments of `sentinel serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// TOML configuration; fields left out take the documented defaults.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory of the event store (default: monitor.data_dir, `./data`).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on (default: monitor.grpc_addr, 127.0.0.1:50051; port 0 = any free port).
+    #[arg(long)]
+    pub grpc_addr: Option<String>,
+    /// Address of the Prometheus endpoint (default: monitor.metrics_addr, 127.0.0.1:9464).
+    #[arg(long)]
+    pub metrics_addr: Option<String>,
+    /// Log as JSON lines instead of text.
+    #[arg(long)]
+    pub log_json: bool,
+}
+
+/// Arguments of `sentinel feed`.
+#[derive(Debug, clap::Args)]
+pub struct FeedArgs {
+    /// Monitor address.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub addr: String,
+    /// TOML configuration (user base, window, scenarios); defaults when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Scenario to simulate: normal, mild or severe.
+    #[arg(long, default_value = "severe", value_parser = parse_scenario)]
+    pub scenario: ScenarioName,
+    /// Replay speed: simulated seconds per wall second (3600 = one hour per second; 0 = no pacing).
+    #[arg(long, default_value_t = 3600.0)]
+    pub speed: f64,
+    /// Seed of the simulated weekend (event ids are `sim-<seed>-<n>`).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Which completed window the events are dated in: 1 = the latest fully closed one.
+    #[arg(long, default_value_t = 1)]
+    pub weeks_ago: u32,
+    /// Typical retail withdrawal, IDR: each hour's retail flow is split into events of this size.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub retail_event_idr: u64,
+    /// Set this reserve (IDR, available from the close) before feeding.
+    #[arg(long)]
+    pub reserve_idr: Option<u64>,
+}
+
+/// Arguments of `sentinel watch`.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// Monitor address.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub addr: String,
+    /// Print alerts only.
+    #[arg(long, conflicts_with = "projections_only")]
+    pub alerts_only: bool,
+    /// Print projections only.
+    #[arg(long)]
+    pub projections_only: bool,
+}
+
+fn parse_scenario(text: &str) -> Result<ScenarioName, String> {
+    text.parse()
+}
+
+/// A tokio runtime for the async commands.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// Which scenarios to run.
@@ -90,6 +174,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", Config::default_toml());
             Ok(())
         }
+        Command::Serve(args) => serve::run(args),
+        Command::Feed(args) => feed::run(args),
+        Command::Watch(args) => watch::run(args),
     }
 }
 

@@ -3,8 +3,9 @@
 use anyhow::{Context, bail};
 
 use super::{SimulateArgs, load_config, tables};
+use crate::model::market::MarketHistory;
 use crate::model::user_base::UserBase;
-use crate::model::weekend::{BatchRequest, run_batch};
+use crate::model::weekend::{BatchRequest, run_batch_with_market};
 
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut config = load_config(args.config.as_deref())?;
@@ -30,7 +31,8 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start worker threads")?;
     let started = std::time::Instant::now();
-    let report = pool.install(|| run_batch(&config, &users, &request));
+    let history = load_market(&config)?;
+    let report = pool.install(|| run_batch_with_market(&config, &users, &request, &history));
     let elapsed = started.elapsed();
 
     print!("{}", tables::render(&report));
@@ -49,6 +51,17 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         println!("JSON report written to {}", path.display());
     }
     Ok(())
+}
+
+/// The synthetic history of `market`, or the price CSV it names.
+fn load_market(config: &crate::config::Config) -> anyhow::Result<MarketHistory> {
+    let path = config.market.prices_csv.trim();
+    if path.is_empty() {
+        return Ok(MarketHistory::synthetic(&config.market));
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read price CSV {path}"))?;
+    MarketHistory::from_price_csv(&text).with_context(|| format!("price CSV {path}"))
 }
 
 fn load_users(args: &SimulateArgs, config: &crate::config::Config) -> anyhow::Result<UserBase> {

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::config::risk::ReserveBasis;
 use crate::model::weekend::BatchReport;
 
 /// Rupiah in billions, e.g. `Rp 12.3 bn`.
@@ -59,7 +60,7 @@ pub fn render(r: &BatchReport) -> String {
         let _ = writeln!(
             out,
             "  {:<8} {:>14} {:>14} {:>14} {:>14} {:>14} {:>9} {:>5.0}-{:.0}%",
-            name,
+            name.as_str(),
             bn(m.mean_idr),
             bn(m.p50_idr),
             bn(m.p95_idr),
@@ -86,7 +87,7 @@ pub fn render(r: &BatchReport) -> String {
             let _ = writeln!(
                 out,
                 "  {:<8} {:<14} {:>14} {:>9} {:>10} {:>20}",
-                name,
+                name.as_str(),
                 p.policy,
                 bn(p.reserve_idr),
                 pct(p.reserve_share),
@@ -105,7 +106,7 @@ pub fn render(r: &BatchReport) -> String {
     }
     let _ = writeln!(out, " {:>12}", "1% safe at");
     for (name, s) in &r.scenarios {
-        let _ = write!(out, "  {:<8}", name);
+        let _ = write!(out, "  {:<8}", name.as_str());
         for l in levels {
             let p = s
                 .frontier
@@ -139,7 +140,7 @@ pub fn render(r: &BatchReport) -> String {
             let _ = writeln!(
                 out,
                 "  {:<8} {:<24} {:>9} {:>7} {:>7} {:>7}",
-                name,
+                name.as_str(),
                 format!("{label} {}", bn(t.reserve_idr)),
                 pct(t.failure_probability),
                 hours(t.p10_hours),
@@ -153,12 +154,12 @@ pub fn render(r: &BatchReport) -> String {
     let _ = writeln!(out, "\nRECOMMENDATION");
     let _ = writeln!(
         out,
-        "  Fund {} ({} of fiat, USD {:.1} m) before {} — the {:?} reserve of the {} scenario{}.",
+        "  Fund {} ({} of fiat, USD {:.1} m) before {} — the {} reserve of the {} scenario{}.",
         bn(rec.reserve_idr),
         pct(rec.reserve_share),
         rec.reserve_usd / 1e6,
         r.window_opens,
-        rec.policy,
+        rec.policy.label(),
         rec.scenario,
         if rec.floored_by_ojk {
             ", raised to the OJK Rp 50 bn floor"
@@ -173,5 +174,246 @@ pub fn render(r: &BatchReport) -> String {
         pct(rec.failure_probability),
         bn(rec.annual_opportunity_cost_idr)
     );
+    render_market_risk(&mut out, r);
+    render_insurance_fund(&mut out, r);
+    render_solvency(&mut out, r);
+    render_tiers(&mut out, r);
     out
+}
+
+fn render_market_risk(out: &mut String, r: &BatchReport) {
+    let v = &r.var;
+    let h = &v.history;
+    let source = match (&h.dates, &h.regimes) {
+        (Some((first, last)), _) => format!("price CSV {first} to {last}"),
+        (None, Some(g)) => format!(
+            "synthetic regimes, stationary normal/stressed/crisis {}/{}/{} (realised {}/{}/{})",
+            pct(g.stationary_share[0]),
+            pct(g.stationary_share[1]),
+            pct(g.stationary_share[2]),
+            pct(g.realised_share[0]),
+            pct(g.realised_share[1]),
+            pct(g.realised_share[2])
+        ),
+        (None, None) => "history".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "\nMARKET RISK OF THE CRYPTO BOOK ({} = BTC {} / ETH {} / ALT {}; one day)",
+        bn(h.book_idr),
+        bn(h.holdings_idr[0]),
+        bn(h.holdings_idr[1]),
+        bn(h.holdings_idr[2])
+    );
+    let _ = writeln!(
+        out,
+        "  {} days of {source}; book volatility {} a year",
+        h.days,
+        pct(h.book_vol_annual)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<34} {:>14} {:>14} {:>14} {:>14}",
+        "method", "VaR95", "CVaR95", "VaR99", "CVaR99"
+    );
+    let rows = [
+        (
+            format!("historical, last {} days", v.lookback_days),
+            v.historical,
+        ),
+        (
+            format!("EWMA-filtered HS, lambda {}", v.filtered.lambda),
+            v.filtered.levels,
+        ),
+        (
+            format!(
+                "stressed, worst {} days (from day {})",
+                v.stressed.window_days, v.stressed.start_day
+            ),
+            v.stressed.levels,
+        ),
+    ];
+    for (label, l) in rows {
+        let _ = writeln!(
+            out,
+            "  {:<34} {:>14} {:>14} {:>14} {:>14}",
+            label,
+            bn(l.var95_idr),
+            bn(l.cvar95_idr),
+            bn(l.var99_idr),
+            bn(l.cvar99_idr)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  EWMA volatility today {} a day (window mean {}); effective sample size {:.1} days \
+         (Kish, (1+l)/(1-l) = {:.1})",
+        pct(v.filtered.current_vol_per_day),
+        pct(v.filtered.window_mean_vol_per_day),
+        v.filtered.effective_sample_size_days,
+        v.filtered.effective_sample_size_limit_days
+    );
+    for s in &v.shocks {
+        let _ = writeln!(
+            out,
+            "  shock {:<8} BTC {:>7} ETH {:>7} ALT {:>7}  loss {} ({} of the book)",
+            s.scenario.as_str(),
+            pct(s.shock_return[0]),
+            pct(s.shock_return[1]),
+            pct(s.shock_return[2]),
+            bn(s.loss_idr),
+            pct(s.loss_share)
+        );
+    }
+    let t = &v.tiers;
+    let _ = writeln!(
+        out,
+        "  Tier 1 {} | Tier 2 {} | gap {} costs {} a year",
+        bn(t.tier1_idr),
+        bn(t.tier2_idr),
+        bn(t.gap_idr),
+        bn(t.gap_annual_cost_idr)
+    );
+    for (label, b) in [
+        ("historical", &v.backtest_historical),
+        ("filtered", &v.backtest_filtered),
+    ] {
+        let _ = writeln!(
+            out,
+            "  backtest VaR99 {label:<10} {} exceptions in {} days (expected {:.1}); \
+             Kupiec p = {:.3}, Christoffersen p = {:.3}, joint p = {:.3}",
+            b.exceptions,
+            b.days,
+            b.expected_exceptions,
+            b.kupiec_p_value,
+            b.christoffersen_p_value,
+            b.conditional_coverage_p_value
+        );
+    }
+}
+
+fn render_insurance_fund(out: &mut String, r: &BatchReport) {
+    let f = &r.insurance_fund;
+    let _ = writeln!(
+        out,
+        "\nINSURANCE FUND {} against open interest {} ({} traders, {} paths, impact {}, {} rounds)",
+        bn(f.fund_idr),
+        bn(f.open_interest_idr),
+        f.traders,
+        f.paths,
+        f.impact_per_open_interest,
+        f.cascade_rounds
+    );
+    let _ = writeln!(
+        out,
+        "  {:<8} {:>7} {:>12} {:>12} {:>12} {:>9} {:>13} {:>8} {:>7}",
+        "scenario",
+        "BTC",
+        "draw p50",
+        "draw p99",
+        "deficit p99",
+        "P(empty)",
+        "E[clawback]",
+        "liq. OI",
+        "ampl."
+    );
+    for (name, s) in &f.scenarios {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:>7} {:>12} {:>12} {:>12} {:>9} {:>13} {:>8} {:>7.2}",
+            name.as_str(),
+            pct(s.shock_return[0]),
+            bn(s.drawdown.p50_idr),
+            bn(s.drawdown.p99_idr),
+            bn(s.deficit.p99_idr),
+            pct(s.exhaustion_probability),
+            bn(s.expected_clawback_idr),
+            pct(s.mean_liquidated_share),
+            s.amplification_mean
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (clawback is socialised to profitable traders, not a liability of the exchange)"
+    );
+}
+
+fn render_solvency(out: &mut String, r: &BatchReport) {
+    let b = &r.solvency;
+    let firm = &b.firm;
+    let _ = writeln!(
+        out,
+        "\nSTRESSED BALANCE SHEET (reserve: {} {}, fund {}, capital {}, hot-wallet crypto {} \
+         of a {} ceiling; OJK floor {})",
+        match b.reserve_basis {
+            ReserveBasis::RuleOfThumb => "rule of thumb",
+            ReserveBasis::Recommended => "recommended",
+        },
+        bn(firm.fiat_reserve_idr),
+        bn(firm.insurance_fund_idr),
+        bn(firm.proprietary_capital_idr),
+        bn(firm.sellable_crypto_idr()),
+        bn(firm.hot_wallet_ceiling_idr),
+        bn(firm.ojk_floor_idr)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<8} {:>12} {:>14} {:>12} {:>12} {:>13} {:>6} {:>13}  verdict",
+        "scenario",
+        "assets",
+        "withdraw p99",
+        "fund draw",
+        "market",
+        "equity after",
+        "CAR",
+        "capital need",
+    );
+    for (name, s) in &b.scenarios {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:>12} {:>14} {:>12} {:>12} {:>13} {:>6} {:>13}  {}",
+            name.as_str(),
+            bn(s.assets.total_idr),
+            bn(s.liabilities.withdrawals_idr),
+            bn(s.liabilities.fund_drawdown_idr),
+            bn(s.liabilities.market_loss_idr),
+            bn(s.equity_after_idr),
+            s.capital_adequacy_ratio
+                .map_or_else(|| "-".to_owned(), |c| format!("{c:.2}")),
+            bn(s.capital_needed_idr),
+            s.verdict.as_str()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (luna reuses the severe withdrawal distribution; consumer fiat is segregated, never an asset)"
+    );
+}
+
+fn render_tiers(out: &mut String, r: &BatchReport) {
+    let t = &r.tiers;
+    let _ = writeln!(out, "\nRESERVE LAYERS (total {})", bn(t.total_idr));
+    let _ = writeln!(
+        out,
+        "  {:<8} {:>12} {:>7} {:>7} {:>12}  {:<58} sized by",
+        "layer", "size", "yield", "delay", "cost / yr", "instrument"
+    );
+    for l in &t.layers {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:>12} {:>7} {:>7} {:>12}  {:<58} {}",
+            l.layer,
+            bn(l.size_idr),
+            pct(l.yield_per_year),
+            format!("{:.0} h", l.delay_hours),
+            bn(l.annual_cost_idr),
+            l.instrument,
+            l.sized_by
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  total cost against the opportunity yield: {} a year",
+        bn(t.total_annual_cost_idr)
+    );
 }

@@ -2,10 +2,16 @@
 //!
 //! Every random result takes a seed; every amount is in the unit its name carries.
 
+pub mod conditional;
+pub mod insurance;
+pub mod market;
 pub mod reserve;
 pub mod rng;
+pub mod solvency;
 pub mod stats;
+pub mod tiers;
 pub mod user_base;
+pub mod var;
 pub mod weekend;
 pub mod window;
 pub mod withdrawals;

@@ -1,17 +1,28 @@
 //! The batch stress run: every selected scenario over the weekend window, summarised
-//! into distributions, reserve sizing, the safety frontier and time-to-insolvency.
+//! into distributions, reserve sizing, the safety frontier and time-to-insolvency; then the
+//! market-risk (VaR) suite of the crypto book, the insurance fund under a liquidation cascade,
+//! the stressed balance sheet of every scenario against the OJK floor and the reserve layers.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::config::risk::{ReserveBasis, StressScenario};
 use crate::config::{Config, ReservePolicy, ScenarioName};
+use crate::model::insurance::{InsuranceReport, run_insurance_fund};
+use crate::model::market::MarketHistory;
 use crate::model::reserve::{
     FrontierPoint, NewsvendorCosts, ReserveSizing, SortedSample, TimeToInsolvency, safety_frontier,
     size_reserve, time_to_insolvency,
 };
-use crate::model::stats::DistributionSummary;
+use crate::model::solvency::{
+    FirmResources, ScenarioDemand, SolvencyReport, market_loss_idr, stressed_balance_sheet,
+    weekend_horizon_factor,
+};
+use crate::model::stats::{DistributionSummary, quantile_sorted};
+use crate::model::tiers::{LayerTargets, ReserveTiers, reserve_layers};
 use crate::model::user_base::{Concentration, UserBase};
+use crate::model::var::{VarReport, var_suite};
 use crate::model::window::WeekendWindow;
 use crate::model::withdrawals::{ScenarioRun, WithdrawalModel};
 
@@ -58,6 +69,27 @@ pub struct BatchReport {
     pub scenarios: BTreeMap<ScenarioName, ScenarioReport>,
     /// The reserve to hold entering the weekend.
     pub recommendation: Recommendation,
+    /// Market risk of the crypto book: HS, FHS, stressed VaR, shocks, tiers, backtest.
+    pub var: VarReport,
+    /// The insurance fund under the liquidation cascade, per stress scenario.
+    pub insurance_fund: InsuranceReport,
+    /// The stressed balance sheet, per stress scenario.
+    pub solvency: SolvencyBook,
+    /// The three reserve layers.
+    pub tiers: ReserveTiers,
+}
+
+/// The stressed balance sheets of the four stress scenarios.
+#[derive(Debug, Clone, Serialize)]
+pub struct SolvencyBook {
+    /// Which fiat reserve the sheets hold.
+    pub reserve_basis: ReserveBasis,
+    /// The firm's resources, the same in every scenario.
+    pub firm: FirmResources,
+    /// Weekend withdrawal distribution each scenario uses (LUNA-style reuses severe).
+    pub withdrawal_scenario: BTreeMap<StressScenario, ScenarioName>,
+    /// Per scenario.
+    pub scenarios: BTreeMap<StressScenario, SolvencyReport>,
 }
 
 /// The weekend-total distribution as shares of total fiat.
@@ -171,8 +203,20 @@ pub struct Recommendation {
     pub annual_opportunity_cost_idr: f64,
 }
 
-/// Runs the batch stress test. Pure: same inputs, same report, whatever the thread count.
+/// Runs the batch stress test on the synthetic market history of `config.market`.
+/// Pure: same inputs, same report, whatever the thread count.
 pub fn run_batch(config: &Config, users: &UserBase, request: &BatchRequest) -> BatchReport {
+    let history = MarketHistory::synthetic(&config.market);
+    run_batch_with_market(config, users, request, &history)
+}
+
+/// Runs the batch stress test with the VaR suite on `history` (e.g. a real price CSV).
+pub fn run_batch_with_market(
+    config: &Config,
+    users: &UserBase,
+    request: &BatchRequest,
+    history: &MarketHistory,
+) -> BatchReport {
     let window = WeekendWindow::from_config(&config.window);
     let total_fiat_idr = users.total_fiat_idr();
     let total_fiat = total_fiat_idr as f64;
@@ -213,7 +257,7 @@ pub fn run_batch(config: &Config, users: &UserBase, request: &BatchRequest) -> B
         rule_idr.floor() as u64,
         recommendation.reserve_idr.floor() as u64,
     ];
-    let scenarios = request
+    let scenarios: BTreeMap<ScenarioName, ScenarioReport> = request
         .scenarios
         .iter()
         .map(|&name| {
@@ -222,6 +266,41 @@ pub fn run_batch(config: &Config, users: &UserBase, request: &BatchRequest) -> B
             (name, report)
         })
         .collect();
+
+    let withdrawal_p99_idr = |name: ScenarioName| match scenarios.get(&name) {
+        Some(report) => report.summary.p99_idr,
+        None if name == planning => quantile_sorted(planning_sample.sorted(), 0.99),
+        None => {
+            let sample = SortedSample::new(totals_as_f64(&run_of(name, &[])));
+            quantile_sorted(sample.sorted(), 0.99)
+        }
+    };
+    let withdrawals_p99_idr: BTreeMap<ScenarioName, f64> = ScenarioName::ALL
+        .into_iter()
+        .map(|name| (name, withdrawal_p99_idr(name)))
+        .collect();
+    let fiat_reserve_idr = match config.solvency.reserve_basis {
+        ReserveBasis::RuleOfThumb => rule_idr,
+        ReserveBasis::Recommended => recommendation.reserve_idr,
+    };
+    let risk = risk_sections(
+        config,
+        history,
+        &withdrawals_p99_idr,
+        fiat_reserve_idr,
+        total_fiat,
+        LayerTargets {
+            normal_withdrawals_p99_idr: withdrawals_p99_idr
+                .get(&ScenarioName::Normal)
+                .copied()
+                .unwrap_or(0.0),
+            tier1_weekend_idr: 0.0,
+            planning_p95_idr: quantile_sorted(planning_sample.sorted(), 0.95),
+            recommended_reserve_idr: recommendation.reserve_idr,
+            window_hours: window.hours,
+            opportunity_yield: r.overage_cost_per_year(),
+        },
+    );
 
     BatchReport {
         seed: request.seed,
@@ -245,6 +324,122 @@ pub fn run_batch(config: &Config, users: &UserBase, request: &BatchRequest) -> B
         user_base: users.concentration(),
         scenarios,
         recommendation,
+        var: risk.var,
+        insurance_fund: risk.insurance_fund,
+        solvency: risk.solvency,
+        tiers: risk.tiers,
+    }
+}
+
+/// The market-risk, insurance-fund, solvency and reserve-layer sections of the report.
+struct RiskSections {
+    var: VarReport,
+    insurance_fund: InsuranceReport,
+    solvency: SolvencyBook,
+    tiers: ReserveTiers,
+}
+
+/// Runs the VaR suite and the insurance fund, then builds the balance sheets and the layers.
+/// `layers.tier1_weekend_idr` is filled in here from the VaR suite.
+fn risk_sections(
+    config: &Config,
+    history: &MarketHistory,
+    withdrawals_p99_idr: &BTreeMap<ScenarioName, f64>,
+    fiat_reserve_idr: f64,
+    total_fiat: f64,
+    layers: LayerTargets,
+) -> RiskSections {
+    let var = var_suite(
+        history,
+        &config.market,
+        config.reserve.overage_cost_per_year(),
+    );
+    let insurance_fund = run_insurance_fund(
+        &config.insurance_fund,
+        &config.market,
+        total_fiat,
+        &StressScenario::ALL,
+    );
+    let solvency = solvency_book(
+        config,
+        &var,
+        &insurance_fund,
+        withdrawals_p99_idr,
+        fiat_reserve_idr,
+        total_fiat,
+        layers.window_hours,
+    );
+    let tiers = reserve_layers(
+        &config.tiers,
+        &LayerTargets {
+            tier1_weekend_idr: var.tiers.tier1_idr * weekend_horizon_factor(layers.window_hours),
+            ..layers
+        },
+    );
+    RiskSections {
+        var,
+        insurance_fund,
+        solvency,
+        tiers,
+    }
+}
+
+/// The weekend withdrawal distribution a stress scenario uses: its own, LUNA-style the severe one.
+pub fn withdrawal_scenario_of(scenario: StressScenario) -> ScenarioName {
+    match scenario {
+        StressScenario::Normal => ScenarioName::Normal,
+        StressScenario::Mild => ScenarioName::Mild,
+        StressScenario::Severe | StressScenario::Luna => ScenarioName::Severe,
+    }
+}
+
+fn solvency_book(
+    config: &Config,
+    var: &VarReport,
+    insurance: &InsuranceReport,
+    withdrawals_p99_idr: &BTreeMap<ScenarioName, f64>,
+    fiat_reserve_idr: f64,
+    total_fiat: f64,
+    window_hours: u32,
+) -> SolvencyBook {
+    let s = &config.solvency;
+    let firm = FirmResources {
+        fiat_reserve_idr,
+        insurance_fund_idr: insurance.fund_idr,
+        proprietary_capital_idr: s.proprietary_capital_idr as f64,
+        crypto_book_idr: var.history.book_idr,
+        hot_wallet_ceiling_idr: s.consumer_crypto_idr as f64
+            * s.in_house_custody_share
+            * s.hot_wallet_share,
+        conversion_haircut: s.conversion_haircut,
+        ojk_floor_idr: config.reserve.ojk_min_equity_idr as f64,
+    };
+    let scenarios = StressScenario::ALL
+        .into_iter()
+        .map(|scenario| {
+            let demand = ScenarioDemand {
+                withdrawals_p99_idr: withdrawals_p99_idr
+                    .get(&withdrawal_scenario_of(scenario))
+                    .copied()
+                    .unwrap_or(0.0),
+                customer_fiat_idr: total_fiat,
+                fund_drawdown_p99_idr: insurance
+                    .scenarios
+                    .get(&scenario)
+                    .map_or(0.0, |f| f.drawdown.p99_idr),
+                market_loss_idr: market_loss_idr(scenario, var, window_hours),
+            };
+            (scenario, stressed_balance_sheet(&firm, &demand))
+        })
+        .collect();
+    SolvencyBook {
+        reserve_basis: s.reserve_basis,
+        firm,
+        withdrawal_scenario: StressScenario::ALL
+            .into_iter()
+            .map(|x| (x, withdrawal_scenario_of(x)))
+            .collect(),
+        scenarios,
     }
 }
 

@@ -111,19 +111,29 @@ impl InstitutionalBook {
 
     /// Picks an institution with probability proportional to its remaining balance:
     /// propose by initial balance, accept with probability remaining / initial (exact).
-    fn pick(&self, rng: &mut PathRng, withdrawn: &[(u32, u64)], remaining_total_idr: u64) -> usize {
+    /// Falls back to an exact scan when most of the book has already left.
+    fn pick(
+        &self,
+        rng: &mut PathRng,
+        ledger: &InstitutionalLedger,
+        remaining_total_idr: u64,
+    ) -> usize {
         for _ in 0..MAX_PROPOSALS {
             let u = rng.random_range(0..self.total_idr);
             let i = self.prefix_idr.partition_point(|&c| c <= u);
             let balance = self.balances_idr[i];
-            let remaining = balance - withdrawn_of(withdrawn, i);
-            if rng.random_range(0..balance) < remaining {
+            if rng.random_range(0..balance) < balance - ledger.withdrawn_idr[i] {
                 return i;
             }
         }
         let mut u = rng.random_range(0..remaining_total_idr);
-        for (i, &balance) in self.balances_idr.iter().enumerate() {
-            let remaining = balance - withdrawn_of(withdrawn, i);
+        for (i, (&balance, &withdrawn)) in self
+            .balances_idr
+            .iter()
+            .zip(&ledger.withdrawn_idr)
+            .enumerate()
+        {
+            let remaining = balance - withdrawn;
             if u < remaining {
                 return i;
             }
@@ -133,17 +143,42 @@ impl InstitutionalBook {
     }
 }
 
-fn withdrawn_of(withdrawn: &[(u32, u64)], account: usize) -> u64 {
-    withdrawn
-        .iter()
-        .find(|(a, _)| *a as usize == account)
-        .map_or(0, |&(_, w)| w)
+/// What each institution has withdrawn so far on the current path, IDR. Reused across
+/// paths: only the accounts touched by the last path are reset.
+#[derive(Debug, Clone, Default)]
+pub struct InstitutionalLedger {
+    withdrawn_idr: Vec<u64>,
+    touched: Vec<u32>,
 }
 
-fn add_withdrawn(withdrawn: &mut Vec<(u32, u64)>, account: usize, amount: u64) {
-    match withdrawn.iter_mut().find(|(a, _)| *a as usize == account) {
-        Some((_, w)) => *w += amount,
-        None => withdrawn.push((account as u32, amount)),
+impl InstitutionalLedger {
+    /// An empty ledger for `institutions` accounts.
+    pub fn new(institutions: usize) -> Self {
+        Self {
+            withdrawn_idr: vec![0; institutions],
+            touched: Vec::new(),
+        }
+    }
+
+    /// Forgets every withdrawal (start of a new path).
+    pub fn reset(&mut self) {
+        for &i in &self.touched {
+            self.withdrawn_idr[i as usize] = 0;
+        }
+        self.touched.clear();
+    }
+
+    /// Records `amount_idr` withdrawn by institution `account`.
+    pub fn add(&mut self, account: usize, amount_idr: u64) {
+        if self.withdrawn_idr[account] == 0 && amount_idr > 0 {
+            self.touched.push(account as u32);
+        }
+        self.withdrawn_idr[account] += amount_idr;
+    }
+
+    /// What institution `account` has withdrawn so far, IDR.
+    pub fn withdrawn_idr(&self, account: usize) -> u64 {
+        self.withdrawn_idr[account]
     }
 }
 
@@ -231,10 +266,10 @@ impl WithdrawalModel {
         rng: &mut PathRng,
         thresholds_idr: &[u64],
         first_passage_hours: &mut [u16],
-        withdrawn: &mut Vec<(u32, u64)>,
+        ledger: &mut InstitutionalLedger,
         mut on_hour: impl FnMut(usize, u64, u64),
     ) -> PathOutcome {
-        withdrawn.clear();
+        ledger.reset();
         first_passage_hours.fill(0);
         let intensity = self.draw_intensity(rng);
         let rate = intensity.institutional_rate_per_hour;
@@ -254,7 +289,7 @@ impl WithdrawalModel {
             let mut institutional = 0u64;
             while next_arrival < (hour + 1) as f64 {
                 institutional +=
-                    self.draw_jump(rng, withdrawn, outcome.institutional_idr + institutional);
+                    self.draw_jump(rng, ledger, outcome.institutional_idr + institutional);
                 outcome.institutional_jumps += 1;
                 next_arrival += rng.sample::<f64, _>(Exp1) / rate;
             }
@@ -293,19 +328,24 @@ impl WithdrawalModel {
     fn draw_jump(
         &self,
         rng: &mut PathRng,
-        withdrawn: &mut Vec<(u32, u64)>,
+        ledger: &mut InstitutionalLedger,
         withdrawn_total_idr: u64,
     ) -> u64 {
         let remaining_total = self.institutions.total_idr - withdrawn_total_idr;
         if remaining_total == 0 {
             return 0;
         }
-        let account = self.institutions.pick(rng, withdrawn, remaining_total);
-        let remaining = self.institutions.balances_idr[account] - withdrawn_of(withdrawn, account);
+        let account = self.institutions.pick(rng, ledger, remaining_total);
+        let remaining = self.institutions.balances_idr[account] - ledger.withdrawn_idr(account);
         let fraction = self.jump_fraction.map_or(1.0, |b| b.sample(rng));
         let amount = ((fraction * remaining as f64).round() as u64).min(remaining);
-        add_withdrawn(withdrawn, account, amount);
+        ledger.add(account, amount);
         amount
+    }
+
+    /// A ledger sized for this model's institutions.
+    pub fn new_ledger(&self) -> InstitutionalLedger {
+        InstitutionalLedger::new(self.institutions.balances_idr.len())
     }
 
     /// Simulates `paths` weekends in parallel. Path `i` uses stream `(seed, stream, i)`,
@@ -338,14 +378,14 @@ impl WithdrawalModel {
             hourly_institutional_idr: vec![0.0; hours],
         };
         let mut passage = vec![0u16; thresholds_idr.len()];
-        let mut withdrawn = Vec::new();
+        let mut ledger = self.new_ledger();
         for path in range {
             let mut rng = path_rng(seed, stream, path as u64);
             let outcome = self.simulate_path(
                 &mut rng,
                 thresholds_idr,
                 &mut passage,
-                &mut withdrawn,
+                &mut ledger,
                 |h, r, i| {
                     part.hourly_retail_idr[h] += r as f64;
                     part.hourly_institutional_idr[h] += i as f64;

@@ -1,0 +1,101 @@
+//! `sentinel feed`: streams a simulated weekend into a running monitor at a speed factor.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use super::{FeedArgs, load_config, runtime};
+use crate::grpc::client::Client;
+use crate::model::conditional::ConditionalModel;
+use crate::model::user_base::UserBase;
+use crate::model::window::WeekendWindow;
+use crate::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
+use crate::monitor::event::WithdrawalEvent;
+use crate::monitor::synthetic::SyntheticWeekend;
+use crate::service::now_unix_ms;
+
+/// Events buffered between the pacer and the gRPC stream.
+const PACER_BUFFER: usize = 4_096;
+
+pub(super) fn run(args: FeedArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.speed >= 0.0 && args.speed.is_finite(),
+        "--speed must be >= 0"
+    );
+    let config = load_config(args.config.as_deref())?;
+    let users = UserBase::synthetic(&config.user_base);
+    let model = ConditionalModel::new(
+        config.scenarios.get(args.scenario),
+        &users,
+        config.window.hours,
+    );
+    let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
+    let weekend = SyntheticWeekend {
+        seed: args.seed,
+        opens_at_unix_ms: calendar.completed_window_opening(now_unix_ms(), args.weeks_ago),
+        retail_event_idr: args.retail_event_idr,
+    };
+    let events = weekend.events(&model);
+    let total_idr: u64 = events.iter().map(WithdrawalEvent::amount_idr).sum();
+    println!(
+        "{} weekend, seed {}: {} events, Rp {:.1} bn withdrawn over {} h; speed {}x",
+        args.scenario,
+        args.seed,
+        events.len(),
+        total_idr as f64 / 1e9,
+        config.window.hours,
+        args.speed
+    );
+    runtime()?.block_on(feed(args, weekend.opens_at_unix_ms, events))
+}
+
+async fn feed(
+    args: FeedArgs,
+    opens_at_unix_ms: i64,
+    events: Vec<WithdrawalEvent>,
+) -> anyhow::Result<()> {
+    let mut client = Client::connect(&args.addr)
+        .await
+        .with_context(|| format!("is `sentinel serve` running on {}?", args.addr))?;
+    if let Some(reserve_idr) = args.reserve_idr {
+        client
+            .set_reserve_idr(reserve_idr)
+            .await
+            .context("SetReserve")?;
+        println!("reserve set to Rp {:.1} bn", reserve_idr as f64 / 1e9);
+    }
+    let (sender, receiver) = tokio::sync::mpsc::channel(PACER_BUFFER);
+    let speed = args.speed;
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let mut hour_printed = -1i64;
+        for event in events {
+            let offset_ms = (event.occurred_at_unix_ms - opens_at_unix_ms).max(0);
+            if speed > 0.0 {
+                let due = Duration::from_secs_f64(offset_ms as f64 / 1e3 / speed);
+                tokio::time::sleep_until((started + due).into()).await;
+            }
+            let hour = offset_ms / MS_PER_HOUR;
+            if hour > hour_printed {
+                hour_printed = hour;
+                println!("feeding hour {hour}");
+            }
+            if sender.send(event).await.is_err() {
+                break;
+            }
+        }
+    });
+    let counts = client
+        .ingest(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .await
+        .context("IngestWithdrawals")?;
+    println!(
+        "done: {} accepted, {} duplicates, state version {}",
+        counts.accepted, counts.duplicates, counts.state_version
+    );
+    println!(
+        "{}",
+        client.projection_line().await.context("GetProjection")?
+    );
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! `sentinel serve`: the live monitor, with its Prometheus endpoint.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use super::{ServeArgs, load_config, runtime};
+use crate::config::Config;
+use crate::grpc;
+use crate::metrics::{Metrics, serve_metrics};
+use crate::model::user_base::UserBase;
+use crate::model::weekend::{BatchRequest, run_batch};
+use crate::monitor::alerts::{Alert, AlertState};
+use crate::monitor::event::{CountedCohort, WithdrawalEvent};
+use crate::monitor::state::ReservePosition;
+use crate::service::{Engine, EngineObserver, PublishedProjection};
+
+pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_json);
+    let mut config = load_config(args.config.as_deref())?;
+    if let Some(dir) = &args.data_dir {
+        config.monitor.data_dir = dir.display().to_string();
+    }
+    if let Some(addr) = &args.grpc_addr {
+        config.monitor.grpc_addr = addr.clone();
+    }
+    if let Some(addr) = &args.metrics_addr {
+        config.monitor.metrics_addr = addr.clone();
+    }
+    config.validate().context("command-line overrides")?;
+    runtime()?.block_on(serve(config))
+}
+
+/// Exports what the engine reports as Prometheus metrics.
+struct MetricsObserver(Arc<Metrics>);
+
+/// Unix seconds of Unix milliseconds.
+fn seconds(unix_ms: i64) -> f64 {
+    unix_ms as f64 / 1e3
+}
+
+impl EngineObserver for MetricsObserver {
+    fn on_accepted(&self, event: &WithdrawalEvent, cohort: CountedCohort, now_unix_ms: i64) {
+        self.0
+            .record_accepted(cohort, event.kind, event.amount_idr(), seconds(now_unix_ms));
+    }
+
+    fn on_duplicates(&self, count: u64) {
+        for _ in 0..count {
+            self.0.record_duplicate();
+        }
+    }
+
+    fn on_rejected(&self, field: &str) {
+        self.0.record_rejected(field);
+    }
+
+    fn on_reserve(&self, reserve: &ReservePosition) {
+        self.0.set_reserve(reserve);
+    }
+
+    fn on_commit(&self, events_in_log: u64, store_bytes: u64, now_unix_ms: i64) {
+        self.0
+            .set_store(store_bytes, events_in_log, seconds(now_unix_ms));
+    }
+
+    fn on_projection(&self, p: &PublishedProjection) {
+        self.0.record_projection(
+            &p.projection,
+            p.compute_ms / 1e3,
+            seconds(p.computed_at_unix_ms),
+        );
+    }
+
+    fn on_alert(&self, alert: &Alert) {
+        let firing = alert.state == AlertState::Firing;
+        self.0.set_alert(alert.rule, alert.severity, firing);
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let metrics = Arc::new(Metrics::new().context("cannot register the metrics")?);
+    metrics.set_thresholds(&config.monitor);
+    let addr = config.monitor.grpc_addr.clone();
+    let metrics_addr = config.monitor.metrics_addr.clone();
+    let data_dir = config.monitor.data_dir.clone();
+    let observer = Arc::new(MetricsObserver(Arc::clone(&metrics)));
+    let engine = Engine::open_with_observer(config.clone(), observer)
+        .with_context(|| format!("cannot open the event store in {data_dir}"))?;
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let metrics_listener = tokio::net::TcpListener::bind(&metrics_addr)
+        .await
+        .with_context(|| format!("cannot listen on {metrics_addr} (metrics)"))?;
+    let local = listener.local_addr().context("no local address")?;
+    let metrics_local = metrics_listener
+        .local_addr()
+        .context("no metrics address")?;
+    println!("sentinel monitor listening on {local}");
+    info!(message = "listening", grpc = %local, metrics = %metrics_local, data_dir = %data_dir);
+    let (stop, shutdown) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        info!(message = "shutdown signal received; draining");
+        let _ = stop.send(true);
+    });
+    spawn_policy_metrics(config, Arc::clone(&metrics));
+    let mut metrics_stop = shutdown.clone();
+    let metrics_task = tokio::spawn(serve_metrics(metrics_listener, metrics, async move {
+        let _ = metrics_stop.wait_for(|s| *s).await;
+    }));
+    grpc::serve(engine, listener, shutdown).await?;
+    if let Ok(Err(error)) = metrics_task.await {
+        warn!(message = "metrics endpoint failed", %error);
+    }
+    info!(message = "stopped cleanly");
+    Ok(())
+}
+
+/// Runs the batch engine for the planning scenario off the runtime and exports its reserve
+/// policies (what the dashboard compares the live reserve with).
+fn spawn_policy_metrics(config: Config, metrics: Arc<Metrics>) {
+    tokio::task::spawn_blocking(move || {
+        let users = UserBase::synthetic(&config.user_base);
+        let request = BatchRequest {
+            scenarios: vec![config.reserve.planning_scenario],
+            paths: config.simulation.paths as usize,
+            seed: config.simulation.seed,
+        };
+        metrics.set_policy(&run_batch(&config, &users, &request));
+    });
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,247 @@
+//! A client of the monitor for the `feed` and `watch` commands: connects, sends events and
+//! reserve positions, and renders projections and alerts as one-line text.
+
+use std::time::Duration;
+
+use tokio_stream::StreamExt;
+use tonic::transport::{Channel, Endpoint};
+
+use super::convert::event_to_pb;
+use super::pb;
+use super::pb::monitor_client::MonitorClient;
+use crate::monitor::event::{IDR_MINOR_PER_RUPIAH, WithdrawalEvent};
+use crate::service::IngestCounts;
+
+/// Why a client call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The address is not a valid URI.
+    #[error("invalid server address {0:?}")]
+    Address(String),
+    /// Could not connect.
+    #[error("cannot connect: {0}")]
+    Connect(#[from] tonic::transport::Error),
+    /// The call failed.
+    #[error("{}: {}", .0.code(), .0.message())]
+    Call(#[from] tonic::Status),
+}
+
+/// A connected monitor client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: MonitorClient<Channel>,
+}
+
+/// What `watch` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchSelection {
+    /// Print projections.
+    pub projections: bool,
+    /// Print alerts.
+    pub alerts: bool,
+}
+
+impl Client {
+    /// Connects to `addr` (`host:port` or `http://host:port`).
+    pub async fn connect(addr: &str) -> Result<Self, ClientError> {
+        let uri = if addr.contains("://") {
+            addr.to_owned()
+        } else {
+            format!("http://{addr}")
+        };
+        let endpoint =
+            Endpoint::from_shared(uri).map_err(|_| ClientError::Address(addr.to_owned()))?;
+        let channel = endpoint
+            .connect_timeout(Duration::from_secs(5))
+            .connect()
+            .await?;
+        Ok(Self {
+            inner: MonitorClient::new(channel),
+        })
+    }
+
+    /// Records a batch (all or nothing).
+    pub async fn record(
+        &mut self,
+        events: &[WithdrawalEvent],
+    ) -> Result<IngestCounts, ClientError> {
+        let batch = pb::WithdrawalBatch {
+            events: events.iter().map(event_to_pb).collect(),
+        };
+        let ack = self.inner.record_withdrawals(batch).await?.into_inner();
+        Ok(IngestCounts {
+            accepted: ack.accepted,
+            duplicates: ack.duplicates,
+            state_version: ack.state_version,
+        })
+    }
+
+    /// Streams events over one `IngestWithdrawals` call.
+    pub async fn ingest(
+        &mut self,
+        events: impl tokio_stream::Stream<Item = WithdrawalEvent> + Send + 'static,
+    ) -> Result<IngestCounts, ClientError> {
+        let summary = self
+            .inner
+            .ingest_withdrawals(events.map(|e| event_to_pb(&e)))
+            .await?
+            .into_inner();
+        Ok(IngestCounts {
+            accepted: summary.accepted,
+            duplicates: summary.duplicates,
+            state_version: summary.state_version,
+        })
+    }
+
+    /// Sets a reserve of one layer of `amount_idr` available from the close.
+    pub async fn set_reserve_idr(&mut self, amount_idr: u64) -> Result<u64, ClientError> {
+        let amount_minor = i64::try_from(amount_idr)
+            .unwrap_or(i64::MAX / IDR_MINOR_PER_RUPIAH)
+            .saturating_mul(IDR_MINOR_PER_RUPIAH);
+        let position = pb::ReservePosition {
+            layers: vec![pb::ReserveLayer {
+                name: "gateway float".into(),
+                amount_minor,
+                currency: "IDR".into(),
+                available_after_hours: 0,
+            }],
+            proprietary_capital_minor: 0,
+            proprietary_capital_currency: String::new(),
+        };
+        Ok(self
+            .inner
+            .set_reserve(position)
+            .await?
+            .into_inner()
+            .state_version)
+    }
+
+    /// The latest projection rendered as one line.
+    pub async fn projection_line(&mut self) -> Result<String, ClientError> {
+        let p = self
+            .inner
+            .get_projection(pb::GetProjectionRequest {})
+            .await?
+            .into_inner();
+        Ok(render_projection(&p, 0))
+    }
+
+    /// Prints projections and/or alerts as they arrive, one line each, until the server ends
+    /// the streams.
+    pub async fn watch(
+        &mut self,
+        selection: WatchSelection,
+        mut print: impl FnMut(String),
+    ) -> Result<(), ClientError> {
+        let mut projections = if selection.projections {
+            Some(
+                self.inner
+                    .watch_projections(pb::WatchProjectionsRequest {})
+                    .await?
+                    .into_inner(),
+            )
+        } else {
+            None
+        };
+        let mut alerts = if selection.alerts {
+            Some(
+                self.inner
+                    .watch_alerts(pb::AlertFilter::default())
+                    .await?
+                    .into_inner(),
+            )
+        } else {
+            None
+        };
+        loop {
+            tokio::select! {
+                Some(update) = next(&mut projections) => {
+                    let update = update?;
+                    if let Some(p) = update.projection {
+                        print(render_projection(&p, update.missed));
+                    }
+                }
+                Some(update) = next(&mut alerts) => {
+                    let update = update?;
+                    if let Some(a) = update.alert {
+                        print(render_alert(&a, update.initial, update.missed));
+                    }
+                }
+                else => return Ok(()),
+            }
+        }
+    }
+}
+
+async fn next<T>(stream: &mut Option<tonic::Streaming<T>>) -> Option<Result<T, tonic::Status>> {
+    match stream {
+        Some(s) => {
+            let item = s.next().await;
+            if item.is_none() {
+                *stream = None;
+            }
+            item
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// One line per projection: hour, flows, posterior, P(breach), TTI, extra reserve.
+pub fn render_projection(p: &pb::Projection, missed: u64) -> String {
+    let window = p.window.unwrap_or_default();
+    let flows = p.flows.unwrap_or_default();
+    let regimes = p.regimes.unwrap_or_default();
+    let rate = p.institutional_rate.unwrap_or_default();
+    let sim = p.simulation.unwrap_or_default();
+    let tti = sim
+        .tti_p10_hours
+        .map_or("-".to_owned(), |h| format!("h{h:.0}"));
+    let skipped = if missed > 0 {
+        format!(" (missed {missed})")
+    } else {
+        String::new()
+    };
+    format!(
+        "[projection v{} h{:.1}] withdrawn Rp {:.1} bn (inst {} ev) headroom Rp {:.1} bn | λ {:.2}/d [{:.2}, {:.2}] | P(n/m/s) {:.2}/{:.2}/{:.2} | P(breach) {:.1}% TTI p10 {} | extra Rp {:.1} bn | {:.1} ms{}",
+        p.state_version,
+        window.elapsed_hours,
+        (flows.retail_withdrawn_idr + flows.institutional_withdrawn_idr) as f64 / 1e9,
+        flows.institutional_events,
+        flows.reserve_headroom_idr as f64 / 1e9,
+        rate.mean_per_day,
+        rate.lower90_per_day,
+        rate.upper90_per_day,
+        regimes.normal,
+        regimes.mild,
+        regimes.severe,
+        sim.breach_probability * 100.0,
+        tti,
+        sim.extra_reserve_idr / 1e9,
+        sim.compute_ms,
+        skipped
+    )
+}
+
+/// One line per alert transition.
+pub fn render_alert(a: &pb::Alert, initial: bool, missed: u64) -> String {
+    let state = if a.state == pb::AlertState::Resolved as i32 {
+        "RESOLVED"
+    } else {
+        "FIRING"
+    };
+    let severity = if a.severity == pb::Severity::Critical as i32 {
+        "critical"
+    } else {
+        "warning"
+    };
+    let prefix = if initial { "already " } else { "" };
+    let skipped = if missed > 0 {
+        format!(" (missed {missed})")
+    } else {
+        String::new()
+    };
+    format!(
+        "[alert {prefix}{state} {severity} h{:.1}] {}: {}{skipped}",
+        a.window_hour, a.id, a.summary
+    )
+}

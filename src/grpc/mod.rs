@@ -1,0 +1,19 @@
+//! The gRPC edge: the `sentinel.v1.Monitor` service over tonic, plus health and
+//! reflection. **API boundary:** only this module knows the prost types; it converts them
+//! to and from the [`crate::monitor`] types and calls the [`crate::service::Engine`].
+
+pub mod client;
+mod convert;
+mod server;
+
+pub use server::{FIELD_METADATA_KEY, GrpcError, MonitorApi, serve};
+
+/// The generated protocol types, client and server (`proto/sentinel/v1/monitor.proto`).
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub mod pb {
+    tonic::include_proto!("sentinel.v1");
+}
+
+/// The encoded descriptor set of `sentinel.v1`, for reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/sentinel_descriptor.bin"));

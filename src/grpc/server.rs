@@ -1,0 +1,429 @@
+//! The tonic service and server.
+
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tonic::{Request, Response, Status, Streaming};
+use tracing::info;
+
+use super::convert::{
+    alert_to_pb, event_from_pb, filter_matches, projection_to_pb, reserve_from_pb,
+};
+use super::pb;
+use super::pb::monitor_server::{Monitor, MonitorServer};
+use crate::monitor::event::WithdrawalEvent;
+use crate::service::{Engine, EngineError, IngestCounts};
+
+/// Messages buffered per streaming response before the subscriber counts as slow.
+const STREAM_BUFFER: usize = 16;
+/// Metadata key naming the rejected field of an INVALID_ARGUMENT status.
+pub const FIELD_METADATA_KEY: &str = "x-sentinel-field";
+
+/// Why the server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GrpcError {
+    /// The transport failed.
+    #[error("gRPC transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// Reflection could not be built.
+    #[error("gRPC reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// The `sentinel.v1.Monitor` implementation.
+#[derive(Clone)]
+pub struct MonitorApi {
+    engine: Engine,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl MonitorApi {
+    /// The service over `engine`; its streams end when `shutdown` turns true.
+    pub fn new(engine: Engine, shutdown: watch::Receiver<bool>) -> Self {
+        Self { engine, shutdown }
+    }
+}
+
+fn invalid(index: usize, event_id: &str, field: &str, reason: &str) -> Status {
+    let mut status = Status::invalid_argument(format!(
+        "event {index} (event_id {event_id:?}): field `{field}`: {reason}"
+    ));
+    if let Ok(value) = field.parse() {
+        status.metadata_mut().insert(FIELD_METADATA_KEY, value);
+    }
+    status
+}
+
+fn to_status(error: EngineError) -> Status {
+    match error {
+        EngineError::Invalid {
+            index,
+            event_id,
+            rejection,
+        } => invalid(index, &event_id, rejection.field, &rejection.reason),
+        EngineError::Store(e) => Status::unavailable(format!("event store: {e}")),
+        EngineError::Commit(e) => Status::unavailable(e),
+        EngineError::Stopped => Status::unavailable("the monitor is shutting down"),
+    }
+}
+
+/// Converts a batch of wire events; the first unconvertible one is an INVALID_ARGUMENT.
+fn convert_batch(
+    events: Vec<pb::WithdrawalEvent>,
+    offset: usize,
+) -> (Vec<WithdrawalEvent>, Option<Status>) {
+    let mut out = Vec::with_capacity(events.len());
+    for (i, e) in events.into_iter().enumerate() {
+        let id = e.event_id.clone();
+        match event_from_pb(e) {
+            Ok(event) => out.push(event),
+            Err(r) => return (out, Some(invalid(offset + i, &id, r.field, &r.reason))),
+        }
+    }
+    (out, None)
+}
+
+impl MonitorApi {
+    /// Records one chunk read from an ingest stream (the events before the first bad one)
+    /// and adds it to `summary`; the first bad event or stream error ends the stream with
+    /// its status, which says how many events of the stream were accepted.
+    async fn ingest_chunk(
+        &self,
+        buffer: &mut Vec<Result<pb::WithdrawalEvent, Status>>,
+        summary: &mut pb::IngestSummary,
+    ) -> Result<(), Status> {
+        let mut wire = Vec::with_capacity(buffer.len());
+        let mut stream_error = None;
+        for item in buffer.drain(..) {
+            match item {
+                Ok(event) => wire.push(event),
+                Err(status) => {
+                    stream_error = Some(status);
+                    break;
+                }
+            }
+        }
+        let offset = summary.received as usize;
+        summary.received += wire.len() as u64;
+        let (events, convert_failure) = convert_batch(wire, offset);
+        if let Some(status) = &convert_failure {
+            self.note(status);
+        }
+        let (events, invalid) = self.valid_prefix(events, offset);
+        if !events.is_empty() {
+            let counts = self
+                .engine
+                .record_validated(events)
+                .await
+                .map_err(to_status)?;
+            add(summary, counts);
+        }
+        match invalid.or(convert_failure).or(stream_error) {
+            None => Ok(()),
+            Some(status) => {
+                let message = format!(
+                    "{} ({} events accepted before it)",
+                    status.message(),
+                    summary.accepted
+                );
+                let mut rejected = Status::new(status.code(), message);
+                *rejected.metadata_mut() = status.metadata().clone();
+                Err(rejected)
+            }
+        }
+    }
+
+    /// Reports the field of a decoding rejection to the engine's observer.
+    fn note(&self, status: &Status) {
+        let field = status
+            .metadata()
+            .get(FIELD_METADATA_KEY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("other");
+        self.engine.note_rejection(field);
+    }
+
+    /// Validates `events`; returns the valid prefix and the error of the first invalid one.
+    fn valid_prefix(
+        &self,
+        mut events: Vec<WithdrawalEvent>,
+        offset: usize,
+    ) -> (Vec<WithdrawalEvent>, Option<Status>) {
+        match self.engine.validate(&events) {
+            Ok(()) => (events, None),
+            Err(EngineError::Invalid {
+                index,
+                event_id,
+                rejection,
+            }) => {
+                events.truncate(index);
+                (
+                    events,
+                    Some(invalid(
+                        offset + index,
+                        &event_id,
+                        rejection.field,
+                        &rejection.reason,
+                    )),
+                )
+            }
+            Err(other) => (Vec::new(), Some(to_status(other))),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl Monitor for MonitorApi {
+    async fn ingest_withdrawals(
+        &self,
+        request: Request<Streaming<pb::WithdrawalEvent>>,
+    ) -> Result<Response<pb::IngestSummary>, Status> {
+        let max_group = self.engine.config().monitor.group_commit_max_events as usize;
+        let mut inbound = request.into_inner();
+        let (sender, mut receiver) = mpsc::channel(max_group);
+        let reader = tokio::spawn(async move {
+            while let Some(item) = inbound.next().await {
+                if sender.send(item).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut summary = pb::IngestSummary::default();
+        let mut buffer = Vec::with_capacity(max_group);
+        let mut shutdown = self.shutdown.clone();
+        loop {
+            let read = tokio::select! {
+                read = receiver.recv_many(&mut buffer, max_group) => read,
+                _ = shutdown.wait_for(|stop| *stop) => {
+                    reader.abort();
+                    return Err(Status::unavailable(format!(
+                        "the monitor is shutting down; {} events of this stream were accepted",
+                        summary.accepted
+                    )));
+                }
+            };
+            if read == 0 {
+                break;
+            }
+            if let Err(status) = self.ingest_chunk(&mut buffer, &mut summary).await {
+                reader.abort();
+                return Err(status);
+            }
+        }
+        Ok(Response::new(summary))
+    }
+
+    async fn record_withdrawals(
+        &self,
+        request: Request<pb::WithdrawalBatch>,
+    ) -> Result<Response<pb::IngestAck>, Status> {
+        let (events, failure) = convert_batch(request.into_inner().events, 0);
+        if let Some(status) = failure {
+            self.note(&status);
+            return Err(status);
+        }
+        let counts = self.engine.record(events).await.map_err(to_status)?;
+        Ok(Response::new(pb::IngestAck {
+            accepted: counts.accepted,
+            duplicates: counts.duplicates,
+            state_version: counts.state_version,
+        }))
+    }
+
+    async fn set_reserve(
+        &self,
+        request: Request<pb::ReservePosition>,
+    ) -> Result<Response<pb::SetReserveReply>, Status> {
+        let reserve = reserve_from_pb(request.into_inner()).map_err(|r| {
+            self.engine.note_rejection(r.field);
+            invalid(0, "", r.field, &r.reason)
+        })?;
+        let total = reserve.total_idr();
+        let state_version = self.engine.set_reserve(reserve).await.map_err(to_status)?;
+        info!(
+            message = "reserve position set",
+            total_reserve_idr = total,
+            state_version
+        );
+        Ok(Response::new(pb::SetReserveReply {
+            state_version,
+            total_reserve_idr: i64::try_from(total).unwrap_or(i64::MAX),
+        }))
+    }
+
+    async fn get_projection(
+        &self,
+        _request: Request<pb::GetProjectionRequest>,
+    ) -> Result<Response<pb::Projection>, Status> {
+        let version = self.engine.state_version();
+        let projection = self
+            .engine
+            .projection_at_least(version)
+            .await
+            .ok_or_else(|| Status::unavailable("no projection yet"))?;
+        Ok(Response::new(projection_to_pb(&projection)))
+    }
+
+    type WatchProjectionsStream = ReceiverStream<Result<pb::ProjectionUpdate, Status>>;
+
+    async fn watch_projections(
+        &self,
+        _request: Request<pb::WatchProjectionsRequest>,
+    ) -> Result<Response<Self::WatchProjectionsStream>, Status> {
+        let (latest, updates) = self.engine.subscribe_projections();
+        let (sender, out) = mpsc::channel(STREAM_BUFFER);
+        let first = latest.map(|p| {
+            (
+                p.projection.inputs.version,
+                pb::ProjectionUpdate {
+                    projection: Some(projection_to_pb(&p)),
+                    missed: 0,
+                },
+            )
+        });
+        tokio::spawn(forward(
+            updates,
+            sender,
+            self.shutdown.clone(),
+            first,
+            |p, missed| {
+                Some((
+                    p.projection.inputs.version,
+                    pb::ProjectionUpdate {
+                        projection: Some(projection_to_pb(p)),
+                        missed,
+                    },
+                ))
+            },
+        ));
+        Ok(Response::new(ReceiverStream::new(out)))
+    }
+
+    type WatchAlertsStream = ReceiverStream<Result<pb::AlertUpdate, Status>>;
+
+    async fn watch_alerts(
+        &self,
+        request: Request<pb::AlertFilter>,
+    ) -> Result<Response<Self::WatchAlertsStream>, Status> {
+        let filter = request.into_inner();
+        let (firing, updates) = self.engine.subscribe_alerts();
+        let (sender, out) = mpsc::channel(STREAM_BUFFER.max(firing.len() + 1));
+        for alert in firing.iter().filter(|a| filter_matches(&filter, a)) {
+            let update = pb::AlertUpdate {
+                alert: Some(alert_to_pb(alert)),
+                missed: 0,
+                initial: true,
+            };
+            let _ = sender.try_send(Ok(update));
+        }
+        tokio::spawn(forward(
+            updates,
+            sender,
+            self.shutdown.clone(),
+            None,
+            move |a, missed| {
+                filter_matches(&filter, a).then(|| {
+                    (
+                        0,
+                        pb::AlertUpdate {
+                            alert: Some(alert_to_pb(a)),
+                            missed,
+                            initial: false,
+                        },
+                    )
+                })
+            },
+        ));
+        Ok(Response::new(ReceiverStream::new(out)))
+    }
+}
+
+fn add(summary: &mut pb::IngestSummary, counts: IngestCounts) {
+    summary.accepted += counts.accepted;
+    summary.duplicates += counts.duplicates;
+    summary.state_version = counts.state_version;
+}
+
+/// Forwards a broadcast to a streaming response until the client leaves, the broadcast
+/// closes or the server shuts down. `convert` maps an item (and how many were missed
+/// before it) to a message keyed by a version; with a `first` message, items of a version
+/// not above its key are skipped (no duplicate of the initial projection).
+async fn forward<T: Clone, M>(
+    mut updates: broadcast::Receiver<Arc<T>>,
+    sender: mpsc::Sender<Result<M, Status>>,
+    mut shutdown: watch::Receiver<bool>,
+    first: Option<(u64, M)>,
+    convert: impl Fn(&T, u64) -> Option<(u64, M)>,
+) {
+    let mut floor = None;
+    if let Some((version, message)) = first {
+        floor = Some(version);
+        if sender.send(Ok(message)).await.is_err() {
+            return;
+        }
+    }
+    let mut missed = 0u64;
+    loop {
+        let item = tokio::select! {
+            item = updates.recv() => item,
+            () = sender.closed() => return,
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        match item {
+            Ok(value) => {
+                let Some((version, message)) = convert(&value, missed) else {
+                    continue;
+                };
+                if floor.is_some_and(|f| version != 0 && version <= f) {
+                    continue;
+                }
+                missed = 0;
+                if sender.send(Ok(message)).await.is_err() {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(n)) => missed += n,
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Serves the monitor, health and reflection on `listener` until `shutdown` turns true,
+/// then stops the engine's tasks and flushes the store.
+pub async fn serve(
+    engine: Engine,
+    listener: tokio::net::TcpListener,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), GrpcError> {
+    let tasks = engine.start(shutdown.clone());
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<MonitorServer<MonitorApi>>()
+        .await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(super::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(super::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let api = MonitorApi::new(engine.clone(), shutdown.clone());
+    let mut stop = shutdown.clone();
+    let result = tonic::transport::Server::builder()
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(MonitorServer::new(api))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await;
+    for task in tasks {
+        task.abort();
+    }
+    engine.shutdown().await;
+    result.map_err(GrpcError::from)
+}

@@ -1,0 +1,456 @@
+//! Alert rules with hysteresis.
+//!
+//! Each rule has a value, a firing threshold and a lower clearing threshold, so a value
+//! hovering at the threshold does not flap:
+//! - institutional lead detected: `P(mild) + P(severe) ≥ L` fires (warning); it resolves
+//!   below `L · r` (`r` = `alert_clear_ratio`);
+//! - breach probability: `≥ warn` fires a warning, `≥ critical` a critical alert; a level is
+//!   kept until the value falls below its threshold × `r` (a change of level resolves the
+//!   old alert and fires a new one);
+//! - time to insolvency: the 10th percentile from now `≤ N` hours fires (critical); it
+//!   resolves above `N + margin` hours or when fewer than 10% of paths breach;
+//! - reserve breached: headroom < 0 fires (critical); it resolves at headroom ≥ 0;
+//! - stale feed: no event for `stale_feed_minutes` while the window is open (warning);
+//!   it resolves on the next event or when the window closes.
+//!
+//! On top of the thresholds, the first three rules (lead, breach probability, time to
+//! insolvency) resolve or step down only after their value has stayed on the lower side
+//! for `alert_resolve_hours` of event time: a projection that dips for one hour does not
+//! resolve an alert the next hour fires again. Alerts fire and escalate at once.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::MonitorConfig;
+use crate::monitor::projection::Projection;
+
+/// The rule an alert comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertRule {
+    /// Stress regime likely: institutions are moving first.
+    InstitutionalLead,
+    /// P(breach) above warn / critical.
+    BreachProbability,
+    /// p10 time to insolvency within N hours.
+    TimeToInsolvency,
+    /// Withdrawals exceed the usable reserve now.
+    ReserveBreached,
+    /// No events for a while inside the window.
+    StaleFeed,
+}
+
+impl AlertRule {
+    /// Every rule.
+    pub const ALL: [AlertRule; 5] = [
+        Self::InstitutionalLead,
+        Self::BreachProbability,
+        Self::TimeToInsolvency,
+        Self::ReserveBreached,
+        Self::StaleFeed,
+    ];
+
+    /// Snake-case name, used in alert ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InstitutionalLead => "institutional_lead",
+            Self::BreachProbability => "breach_probability",
+            Self::TimeToInsolvency => "time_to_insolvency",
+            Self::ReserveBreached => "reserve_breached",
+            Self::StaleFeed => "stale_feed",
+        }
+    }
+}
+
+/// How urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look.
+    Warning,
+    /// Page treasury.
+    Critical,
+}
+
+/// Firing or resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertState {
+    /// Active.
+    Firing,
+    /// Cleared.
+    Resolved,
+}
+
+/// One alert transition (or a firing alert's current record).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Occurrence id, `<rule>-<started_at_unix_ms>-<n>` (`n` counts occurrences since start).
+    pub id: String,
+    /// Rule.
+    pub rule: AlertRule,
+    /// Severity.
+    pub severity: Severity,
+    /// Firing or resolved.
+    pub state: AlertState,
+    /// Wall clock when it started firing, Unix ms.
+    pub started_at_unix_ms: i64,
+    /// Wall clock when it resolved, Unix ms.
+    pub resolved_at_unix_ms: Option<i64>,
+    /// Hours since the close (event time) at the transition.
+    pub window_hour: f64,
+    /// The values that triggered it.
+    pub values: BTreeMap<String, f64>,
+    /// One line for humans.
+    pub summary: String,
+}
+
+/// The thresholds, from [`MonitorConfig`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlertThresholds {
+    /// `lead_detected_probability`.
+    pub lead_probability: f64,
+    /// `breach_warn_probability`.
+    pub breach_warn: f64,
+    /// `breach_critical_probability`.
+    pub breach_critical: f64,
+    /// `alert_clear_ratio`.
+    pub clear_ratio: f64,
+    /// `tti_alert_hours`.
+    pub tti_hours: f64,
+    /// `tti_clear_margin_hours`.
+    pub tti_clear_margin_hours: f64,
+    /// `stale_feed_minutes`.
+    pub stale_minutes: f64,
+    /// `alert_resolve_hours`.
+    pub resolve_hours: f64,
+}
+
+impl AlertThresholds {
+    /// The thresholds of `config`.
+    pub fn from_config(config: &MonitorConfig) -> Self {
+        Self {
+            lead_probability: config.lead_detected_probability,
+            breach_warn: config.breach_warn_probability,
+            breach_critical: config.breach_critical_probability,
+            clear_ratio: config.alert_clear_ratio,
+            tti_hours: config.tti_alert_hours,
+            tti_clear_margin_hours: config.tti_clear_margin_hours,
+            stale_minutes: config.stale_feed_minutes,
+            resolve_hours: config.alert_resolve_hours,
+        }
+    }
+}
+
+/// A rule's verdict on one evaluation.
+struct Verdict {
+    rule: AlertRule,
+    severity: Option<Severity>,
+    values: BTreeMap<String, f64>,
+    summary: String,
+}
+
+/// The active alerts and the rules' hysteresis state.
+#[derive(Debug, Clone)]
+pub struct AlertEngine {
+    thresholds: AlertThresholds,
+    firing: BTreeMap<AlertRule, Alert>,
+    /// Per rule, the event-time hour since which the verdict has been below the firing
+    /// alert's level.
+    lower_since_hour: BTreeMap<AlertRule, f64>,
+    occurrences: u64,
+}
+
+impl AlertEngine {
+    /// No alert firing.
+    pub fn new(thresholds: AlertThresholds) -> Self {
+        Self {
+            thresholds,
+            firing: BTreeMap::new(),
+            lower_since_hour: BTreeMap::new(),
+            occurrences: 0,
+        }
+    }
+
+    /// The alerts firing now, by rule.
+    pub fn firing(&self) -> Vec<Alert> {
+        self.firing.values().cloned().collect()
+    }
+
+    /// Evaluates the projection rules; returns the transitions (resolutions first).
+    pub fn on_projection(&mut self, p: &Projection, now_unix_ms: i64) -> Vec<Alert> {
+        let verdicts = [
+            self.lead(p),
+            self.breach_probability(p),
+            self.time_to_insolvency(p),
+            reserve_breached(p),
+        ];
+        verdicts
+            .into_iter()
+            .flat_map(|v| self.transition(v, p.elapsed_hours, now_unix_ms))
+            .collect()
+    }
+
+    /// Evaluates the stale-feed rule: `silent_minutes` since the last accepted event,
+    /// `window_open` whether the current window is open, `window_hour` the event-time hour.
+    pub fn on_clock(
+        &mut self,
+        silent_minutes: f64,
+        window_open: bool,
+        window_hour: f64,
+        now_unix_ms: i64,
+    ) -> Vec<Alert> {
+        let limit = self.thresholds.stale_minutes;
+        let severity = (window_open && silent_minutes >= limit).then_some(Severity::Warning);
+        let verdict = Verdict {
+            rule: AlertRule::StaleFeed,
+            severity,
+            values: values(&[
+                ("silent_minutes", silent_minutes),
+                ("threshold_minutes", limit),
+            ]),
+            summary: format!(
+                "no withdrawal event for {silent_minutes:.1} min while the rails are closed"
+            ),
+        };
+        self.transition(verdict, window_hour, now_unix_ms)
+    }
+
+    fn lead(&self, p: &Projection) -> Verdict {
+        let stress = p.regimes[1] + p.regimes[2];
+        let t = self.thresholds;
+        let active = self.firing.contains_key(&AlertRule::InstitutionalLead);
+        let on = stress >= t.lead_probability
+            || (active && stress >= t.lead_probability * t.clear_ratio);
+        Verdict {
+            rule: AlertRule::InstitutionalLead,
+            severity: on.then_some(Severity::Warning),
+            values: values(&[
+                ("stress_probability", stress),
+                ("p_mild", p.regimes[1]),
+                ("p_severe", p.regimes[2]),
+                (
+                    "institutional_rate_per_day",
+                    p.institutional_rate.mean_per_day,
+                ),
+                (
+                    "institutional_arrivals",
+                    p.institutional_rate.arrivals as f64,
+                ),
+                ("threshold", t.lead_probability),
+            ]),
+            summary: format!(
+                "institutional lead detected: P(stress regime) = {:.0}% (severe {:.0}%), {} institutional withdrawals",
+                stress * 100.0,
+                p.regimes[2] * 100.0,
+                p.institutional_rate.arrivals
+            ),
+        }
+    }
+
+    fn breach_probability(&self, p: &Projection) -> Verdict {
+        let value = p.simulation.breach_probability;
+        let t = self.thresholds;
+        let current = self
+            .firing
+            .get(&AlertRule::BreachProbability)
+            .map(|a| a.severity);
+        let holds = |threshold: f64, level: Severity| {
+            value >= threshold || (current >= Some(level) && value >= threshold * t.clear_ratio)
+        };
+        let severity = if holds(t.breach_critical, Severity::Critical) {
+            Some(Severity::Critical)
+        } else if holds(t.breach_warn, Severity::Warning) {
+            Some(Severity::Warning)
+        } else {
+            None
+        };
+        Verdict {
+            rule: AlertRule::BreachProbability,
+            severity,
+            values: values(&[
+                ("breach_probability", value),
+                ("warn_threshold", t.breach_warn),
+                ("critical_threshold", t.breach_critical),
+                ("extra_reserve_idr", p.simulation.extra_reserve_idr),
+            ]),
+            summary: format!(
+                "P(reserve breached before the rails reopen) = {:.1}%; add Rp {:.1} bn to bring it to {:.1}%",
+                value * 100.0,
+                p.simulation.extra_reserve_idr / IDR_PER_BILLION,
+                p.simulation.target_breach_probability * 100.0
+            ),
+        }
+    }
+
+    fn time_to_insolvency(&self, p: &Projection) -> Verdict {
+        let t = self.thresholds;
+        let active = self.firing.contains_key(&AlertRule::TimeToInsolvency);
+        let p10 = p.simulation.tti_p10_from_now_hours;
+        let limit = if active {
+            t.tti_hours + t.tti_clear_margin_hours
+        } else {
+            t.tti_hours
+        };
+        let on = p10.is_some_and(|h| h <= limit);
+        Verdict {
+            rule: AlertRule::TimeToInsolvency,
+            severity: on.then_some(Severity::Critical),
+            values: values(&[
+                ("tti_p10_from_now_hours", p10.unwrap_or(f64::INFINITY)),
+                ("threshold_hours", t.tti_hours),
+            ]),
+            summary: format!(
+                "10% chance the reserve runs out within {:.1} h",
+                p10.unwrap_or(f64::INFINITY)
+            ),
+        }
+    }
+
+    /// Whether a step down of `rule` (resolve or lower severity) waits: true until the
+    /// verdict has been lower for `alert_resolve_hours` of event time.
+    fn holds(&mut self, rule: AlertRule, window_hour: f64) -> bool {
+        let hold = match rule {
+            AlertRule::ReserveBreached | AlertRule::StaleFeed => 0.0,
+            _ => self.thresholds.resolve_hours,
+        };
+        let since = *self.lower_since_hour.entry(rule).or_insert(window_hour);
+        window_hour - since < hold
+    }
+
+    fn transition(&mut self, v: Verdict, window_hour: f64, now_unix_ms: i64) -> Vec<Alert> {
+        let current = self.firing.get(&v.rule).map(|a| a.severity);
+        if current == v.severity {
+            self.lower_since_hour.remove(&v.rule);
+            return Vec::new();
+        }
+        let stepping_down = current.is_some() && v.severity < current;
+        if stepping_down && self.holds(v.rule, window_hour) {
+            return Vec::new();
+        }
+        self.lower_since_hour.remove(&v.rule);
+        let mut out = Vec::new();
+        if let Some(mut old) = self.firing.remove(&v.rule) {
+            old.state = AlertState::Resolved;
+            old.resolved_at_unix_ms = Some(now_unix_ms);
+            old.window_hour = window_hour;
+            old.values = v.values.clone();
+            out.push(old);
+        }
+        if let Some(severity) = v.severity {
+            self.occurrences += 1;
+            let alert = Alert {
+                id: format!("{}-{now_unix_ms}-{}", v.rule.as_str(), self.occurrences),
+                rule: v.rule,
+                severity,
+                state: AlertState::Firing,
+                started_at_unix_ms: now_unix_ms,
+                resolved_at_unix_ms: None,
+                window_hour,
+                values: v.values,
+                summary: v.summary,
+            };
+            self.firing.insert(v.rule, alert.clone());
+            out.push(alert);
+        }
+        out
+    }
+}
+
+fn reserve_breached(p: &Projection) -> Verdict {
+    let headroom = p.headroom_idr;
+    Verdict {
+        rule: AlertRule::ReserveBreached,
+        severity: (headroom < 0.0).then_some(Severity::Critical),
+        values: values(&[("headroom_idr", headroom)]),
+        summary: format!(
+            "reserve breached: withdrawals exceed the usable reserve by Rp {:.1} bn",
+            -headroom / IDR_PER_BILLION
+        ),
+    }
+}
+
+/// Rupiah per billion rupiah, for summaries.
+const IDR_PER_BILLION: f64 = 1e9;
+
+fn values(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::model::user_base::UserBase;
+    use crate::monitor::projection::Projector;
+    use crate::monitor::state::{ProjectionInputs, ReservePosition};
+
+    fn projection_with(breach_probability: f64, elapsed_hours: f64) -> Projection {
+        let mut config = Config::default();
+        config.monitor.paths = 100;
+        config.user_base.users = 1_000;
+        let users = UserBase::synthetic(&config.user_base);
+        let inputs = ProjectionInputs {
+            version: 1,
+            events_total: 0,
+            window_hours: 65,
+            window: None,
+            reserve: ReservePosition::immediate(u64::MAX / 4),
+        };
+        let mut p = Projector::new(&config, &users).project(&inputs);
+        p.simulation.breach_probability = breach_probability;
+        p.elapsed_hours = elapsed_hours;
+        p
+    }
+
+    #[test]
+    fn breach_alert_fires_escalates_and_resolves_with_hysteresis() {
+        let t = AlertThresholds::from_config(&MonitorConfig::default());
+        let mut engine = AlertEngine::new(t);
+        assert!(
+            engine
+                .on_projection(&projection_with(0.01, 0.0), 0)
+                .is_empty()
+        );
+        let fired = engine.on_projection(&projection_with(0.06, 1.0), 1);
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].severity, Severity::Warning);
+        let held = engine.on_projection(&projection_with(0.045, 2.0), 2);
+        assert!(held.is_empty(), "held by the clear ratio");
+        let escalated = engine.on_projection(&projection_with(0.30, 3.0), 3);
+        assert_eq!(escalated.len(), 2);
+        assert_eq!(escalated[0].state, AlertState::Resolved);
+        assert_eq!(escalated[1].severity, Severity::Critical);
+        let dip = engine.on_projection(&projection_with(0.01, 4.0), 4);
+        assert!(
+            dip.is_empty(),
+            "a dip shorter than alert_resolve_hours resolves nothing"
+        );
+        assert!(
+            engine
+                .on_projection(&projection_with(0.30, 4.5), 5)
+                .is_empty()
+        );
+        assert!(
+            engine
+                .on_projection(&projection_with(0.01, 5.0), 6)
+                .is_empty()
+        );
+        let resolved = engine.on_projection(&projection_with(0.01, 6.0), 7);
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(resolved[0].state, AlertState::Resolved);
+        assert!(engine.firing().is_empty());
+    }
+
+    #[test]
+    fn stale_feed_fires_only_inside_an_open_window() {
+        let mut engine = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
+        assert!(engine.on_clock(60.0, false, 3.0, 0).is_empty());
+        assert_eq!(engine.on_clock(60.0, true, 3.0, 0).len(), 1);
+        assert_eq!(
+            engine.on_clock(0.0, true, 3.0, 0)[0].state,
+            AlertState::Resolved
+        );
+    }
+}

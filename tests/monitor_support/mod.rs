@@ -1,0 +1,153 @@
+//! Shared helpers of the monitor tests: an in-process server on an ephemeral port, a
+//! client, and simulated weekends.
+#![allow(dead_code)]
+
+use sentinel::config::{Config, ScenarioName};
+use sentinel::grpc::pb::monitor_client::MonitorClient;
+use sentinel::grpc::{self, pb};
+use sentinel::model::conditional::ConditionalModel;
+use sentinel::model::user_base::UserBase;
+use sentinel::model::window::WeekendWindow;
+use sentinel::monitor::calendar::WindowCalendar;
+use sentinel::monitor::event::WithdrawalEvent;
+use sentinel::monitor::synthetic::SyntheticWeekend;
+use sentinel::service::{Engine, now_unix_ms};
+use tokio::sync::watch;
+use tonic::transport::Channel;
+
+/// A running in-process server.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Turn true to shut down gracefully.
+    pub stop: watch::Sender<bool>,
+    /// The server task.
+    pub task: tokio::task::JoinHandle<()>,
+    /// The engine (for state snapshots).
+    pub engine: Engine,
+}
+
+/// A fast configuration: fewer paths, data in `data_dir`.
+pub fn test_config(data_dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.monitor.data_dir = data_dir.display().to_string();
+    config.monitor.paths = 2_000;
+    config
+}
+
+/// Starts the monitor on 127.0.0.1:0.
+pub async fn start(config: Config) -> TestServer {
+    let engine = Engine::open(config).expect("engine opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, shutdown) = watch::channel(false);
+    let served = engine.clone();
+    let task = tokio::spawn(async move {
+        grpc::serve(served, listener, shutdown)
+            .await
+            .expect("server runs");
+    });
+    TestServer {
+        url,
+        stop,
+        task,
+        engine,
+    }
+}
+
+impl TestServer {
+    /// A connected client.
+    pub async fn client(&self) -> MonitorClient<Channel> {
+        for _ in 0..50 {
+            if let Ok(client) = MonitorClient::connect(self.url.clone()).await {
+                return client;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("cannot connect to {}", self.url);
+    }
+
+    /// Graceful stop.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// The opening of the latest fully closed window (so every event time is in the past).
+pub fn last_window_opening(config: &Config) -> i64 {
+    let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
+    calendar.completed_window_opening(now_unix_ms(), 1)
+}
+
+/// The events of a simulated weekend of `scenario` in the latest completed window.
+pub fn weekend_events(
+    config: &Config,
+    scenario: ScenarioName,
+    seed: u64,
+) -> (i64, Vec<WithdrawalEvent>) {
+    let users = UserBase::synthetic(&config.user_base);
+    let model = ConditionalModel::new(config.scenarios.get(scenario), &users, config.window.hours);
+    let opens = last_window_opening(config);
+    let weekend = SyntheticWeekend {
+        seed,
+        opens_at_unix_ms: opens,
+        retail_event_idr: 20_000_000,
+    };
+    (opens, weekend.events(&model))
+}
+
+/// A wire event.
+pub fn to_pb(e: &WithdrawalEvent) -> pb::WithdrawalEvent {
+    pb::WithdrawalEvent {
+        event_id: e.event_id.clone(),
+        account_id: e.account_id.clone(),
+        cohort: match e.cohort {
+            sentinel::monitor::event::Cohort::Unspecified => pb::Cohort::Unspecified,
+            sentinel::monitor::event::Cohort::Retail => pb::Cohort::Retail,
+            sentinel::monitor::event::Cohort::Institutional => pb::Cohort::Institutional,
+        } as i32,
+        amount_minor: e.amount_minor,
+        currency: e.currency.clone(),
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: e.occurred_at_unix_ms.div_euclid(1000),
+            nanos: (e.occurred_at_unix_ms.rem_euclid(1000) * 1_000_000) as i32,
+        }),
+        kind: pb::EventKind::Withdrawal as i32,
+    }
+}
+
+/// A reserve of one layer of `amount_idr` from the close.
+pub fn reserve(amount_idr: u64) -> pb::ReservePosition {
+    pb::ReservePosition {
+        layers: vec![pb::ReserveLayer {
+            name: "float".into(),
+            amount_minor: amount_idr as i64 * 100,
+            currency: "IDR".into(),
+            available_after_hours: 0,
+        }],
+        proprietary_capital_minor: 0,
+        proprietary_capital_currency: String::new(),
+    }
+}
+
+/// Collects every alert update of a `WatchAlerts` subscription into a shared vector.
+pub fn collect_alerts(
+    mut client: MonitorClient<Channel>,
+) -> std::sync::Arc<std::sync::Mutex<Vec<pb::Alert>>> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    tokio::spawn(async move {
+        let mut stream = client
+            .watch_alerts(pb::AlertFilter::default())
+            .await
+            .unwrap()
+            .into_inner();
+        while let Ok(Some(update)) = stream.message().await {
+            if let Some(alert) = update.alert {
+                sink.lock().unwrap().push(alert);
+            }
+        }
+    });
+    seen
+}
