@@ -1,0 +1,398 @@
+//! Daily market history of BTC, ETH and an ALT basket: a regime-switching generator and a
+//! loader for real closes.
+//!
+//! **Generator.** A Markov chain over three regimes (normal, stressed, crisis) with the
+//! configured daily transition matrix `P` picks each day's regime; the chain starts from its
+//! stationary distribution `π` (`π P = π`, `Σ π = 1`), so regime shares follow from `P` and
+//! are never hard-coded. Given the regime `k`, the day's log-returns are
+//! `r = μ_k + σ_k ⊙ (L_k z)`, `z ~ N(0, I₃)`, where `L_k` is the Cholesky factor of the
+//! regime's correlation matrix (`L_k L_kᵀ = R_k`), so `Corr(r) = R_k` and `Sd(r_a) = σ_{k,a}`.
+//!
+//! **Prices** are `P_t = P_0 · exp(Σ_{s ≤ t} r_s)` (log-returns add; `Π(1 + r)` would be
+//! wrong for log-returns). Days are calendar days: crypto trades every day, weekends included.
+//!
+//! **CSV.** Real closes `date,btc,eth,alt` (ISO dates, consecutive calendar days, positive
+//! prices); each bad row is refused with its line number and field.
+
+use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
+
+use crate::config::risk::{ASSETS, MarketConfig, REGIMES};
+use crate::model::rng::path_rng;
+
+/// Stream id of the synthetic market history.
+const MARKET_STREAM: u64 = 0x4D41_524B;
+
+/// Smallest number of price rows a CSV must have (two returns).
+pub const MIN_PRICE_ROWS: usize = 3;
+
+/// Regime names, in the order of the transition matrix.
+pub const REGIME_NAMES: [&str; REGIMES] = ["normal", "stressed", "crisis"];
+
+/// Why a price CSV was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PriceCsvError {
+    /// A row was malformed.
+    #[error("line {line}: field `{field}`: {reason}")]
+    Row {
+        /// 1-based line number (the header is line 1).
+        line: usize,
+        /// The offending column.
+        field: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The file as a whole cannot be used.
+    #[error("price CSV unusable: {0}")]
+    Unusable(String),
+}
+
+/// Where a history came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistorySource {
+    /// The regime-switching generator.
+    Synthetic,
+    /// A price CSV.
+    Csv,
+}
+
+/// Daily log-returns of the three assets, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketHistory {
+    /// Where it came from.
+    pub source: HistorySource,
+    /// `returns[t][a]`: log-return of asset `a` on day `t`, per day.
+    pub returns: Vec<[f64; ASSETS]>,
+    /// Regime of each day (synthetic histories only).
+    pub regimes: Option<Vec<u8>>,
+    /// First and last date of a CSV history.
+    pub dates: Option<(String, String)>,
+}
+
+/// The regime chain as reported.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegimeSummary {
+    /// Stationary distribution of the transition matrix (normal, stressed, crisis).
+    pub stationary_share: [f64; REGIMES],
+    /// Share of days spent in each regime in the generated history.
+    pub realised_share: [f64; REGIMES],
+    /// Expected length of a spell in each regime, `1 / (1 − P_kk)`, days.
+    pub expected_spell_days: [f64; REGIMES],
+}
+
+/// The stationary distribution `π` of a row-stochastic matrix: `π P = π`, `Σ π = 1`.
+///
+/// Solved exactly as the linear system `(Pᵀ − I) π = 0` with the last equation replaced by
+/// `Σ π = 1`, by Gaussian elimination with partial pivoting. `None` when the system is
+/// singular (no unique stationary distribution, e.g. a reducible chain).
+pub fn stationary_distribution<const N: usize>(p: &[[f64; N]; N]) -> Option<[f64; N]> {
+    let mut a = [[0.0; N]; N];
+    let mut b = [0.0; N];
+    for (i, row) in a.iter_mut().enumerate() {
+        for (j, cell) in row.iter_mut().enumerate() {
+            *cell = p[j][i] - if i == j { 1.0 } else { 0.0 };
+        }
+    }
+    a[N - 1] = [1.0; N];
+    b[N - 1] = 1.0;
+    for col in 0..N {
+        let pivot = (col..N).max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))?;
+        if a[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in 0..N {
+            if row != col {
+                let pivot_row = a[col];
+                let factor = a[row][col] / pivot_row[col];
+                for (x, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= factor * p;
+                }
+                b[row] -= factor * b[col];
+            }
+        }
+    }
+    let mut pi = [0.0; N];
+    for i in 0..N {
+        pi[i] = b[i] / a[i][i];
+        if !(pi[i].is_finite() && pi[i] >= -1e-12) {
+            return None;
+        }
+        pi[i] = pi[i].max(0.0);
+    }
+    Some(pi)
+}
+
+/// Lower-triangular Cholesky factor `L` of a correlation matrix (`L Lᵀ = R`); `None` unless
+/// `R` is symmetric, has a unit diagonal and is positive definite.
+pub fn cholesky(r: &[[f64; ASSETS]; ASSETS]) -> Option<[[f64; ASSETS]; ASSETS]> {
+    let well_formed = r.iter().enumerate().all(|(i, row)| {
+        row.iter().all(|x| x.is_finite())
+            && (row[i] - 1.0).abs() <= 1e-9
+            && row
+                .iter()
+                .enumerate()
+                .all(|(j, &x)| x.abs() <= 1.0 && (x - r[j][i]).abs() <= 1e-9)
+    });
+    if !well_formed {
+        return None;
+    }
+    let mut l = [[0.0; ASSETS]; ASSETS];
+    for i in 0..ASSETS {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = r[i][i] - s;
+                if d <= 1e-12 {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (r[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    Some(l)
+}
+
+impl MarketHistory {
+    /// The synthetic history of `config.days` calendar days, reproducible from `config.seed`.
+    /// The config must be valid ([`crate::config::Config::validate`]); an invalid correlation
+    /// falls back to independent returns and an invalid chain to the normal regime.
+    pub fn synthetic(config: &MarketConfig) -> Self {
+        let days = config.days as usize;
+        let pi = stationary_distribution(&config.transition).unwrap_or([1.0, 0.0, 0.0]);
+        let factors: [[[f64; ASSETS]; ASSETS]; REGIMES] =
+            std::array::from_fn(|k| cholesky(&config.regime(k).correlation).unwrap_or(IDENTITY));
+        let mut rng = path_rng(config.seed, MARKET_STREAM, 0);
+        let mut regime = draw_index(&pi, rand::RngExt::random::<f64>(&mut rng));
+        let mut returns = Vec::with_capacity(days);
+        let mut regimes = Vec::with_capacity(days);
+        for day in 0..days {
+            if day > 0 {
+                let u = rand::RngExt::random::<f64>(&mut rng);
+                regime = draw_index(&config.transition[regime], u);
+            }
+            let law = config.regime(regime);
+            let z: [f64; ASSETS] = std::array::from_fn(|_| StandardNormal.sample(&mut rng));
+            let l = &factors[regime];
+            let r = std::array::from_fn(|a| {
+                let correlated: f64 = (0..=a).map(|k| l[a][k] * z[k]).sum();
+                law.drift_per_day[a] + law.vol_per_day[a] * correlated
+            });
+            returns.push(r);
+            regimes.push(regime as u8);
+        }
+        Self {
+            source: HistorySource::Synthetic,
+            returns,
+            regimes: Some(regimes),
+            dates: None,
+        }
+    }
+
+    /// Parses daily closes `date,btc,eth,alt` into log-returns `ln(P_t / P_{t−1})`.
+    pub fn from_price_csv(text: &str) -> Result<Self, PriceCsvError> {
+        let mut lines = text.lines().enumerate();
+        let header = lines.next().map(|(_, l)| l.trim()).unwrap_or("");
+        let columns: Vec<String> = header
+            .split(',')
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect();
+        if columns != ["date", "btc", "eth", "alt"] {
+            return Err(PriceCsvError::Row {
+                line: 1,
+                field: "header",
+                reason: format!("expected `date,btc,eth,alt`, got `{header}`"),
+            });
+        }
+        let mut rows: Vec<(i64, [f64; ASSETS])> = Vec::new();
+        let mut first_date = String::new();
+        let mut last_date = String::new();
+        for (index, raw) in lines {
+            let line = index + 1;
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = raw.split(',').map(str::trim).collect();
+            if fields.len() != 4 {
+                return Err(PriceCsvError::Row {
+                    line,
+                    field: "row",
+                    reason: format!("expected 4 fields, got {}", fields.len()),
+                });
+            }
+            let day = parse_iso_date(fields[0]).ok_or_else(|| PriceCsvError::Row {
+                line,
+                field: "date",
+                reason: format!("`{}` is not a date YYYY-MM-DD", fields[0]),
+            })?;
+            if rows
+                .last()
+                .is_some_and(|&(previous, _)| day != previous + 1)
+            {
+                return Err(PriceCsvError::Row {
+                    line,
+                    field: "date",
+                    reason: format!(
+                        "`{}` does not follow `{last_date}` by one calendar day \
+                         (crypto trades every day; rows must be consecutive and ascending)",
+                        fields[0]
+                    ),
+                });
+            }
+            let mut prices = [0.0; ASSETS];
+            for (a, name) in ["btc", "eth", "alt"].into_iter().enumerate() {
+                prices[a] = parse_price(fields[a + 1]).map_err(|reason| PriceCsvError::Row {
+                    line,
+                    field: name,
+                    reason,
+                })?;
+            }
+            if rows.is_empty() {
+                first_date = fields[0].to_owned();
+            }
+            last_date = fields[0].to_owned();
+            rows.push((day, prices));
+        }
+        if rows.len() < MIN_PRICE_ROWS {
+            return Err(PriceCsvError::Unusable(format!(
+                "{} price rows; at least {MIN_PRICE_ROWS} are needed",
+                rows.len()
+            )));
+        }
+        let returns = rows
+            .windows(2)
+            .map(|w| std::array::from_fn(|a| (w[1].1[a] / w[0].1[a]).ln()))
+            .collect();
+        Ok(Self {
+            source: HistorySource::Csv,
+            returns,
+            regimes: None,
+            dates: Some((first_date, last_date)),
+        })
+    }
+
+    /// Number of daily returns.
+    pub fn days(&self) -> usize {
+        self.returns.len()
+    }
+
+    /// Price paths `P_t = exp(Σ_{s ≤ t} r_s)` per asset, starting from 1 on the day before the
+    /// first return; `t` runs over `0..=days`.
+    pub fn price_index(&self) -> Vec<[f64; ASSETS]> {
+        let mut level = [0.0; ASSETS];
+        let mut out = Vec::with_capacity(self.returns.len() + 1);
+        out.push([1.0; ASSETS]);
+        for r in &self.returns {
+            for a in 0..ASSETS {
+                level[a] += r[a];
+            }
+            out.push(level.map(f64::exp));
+        }
+        out
+    }
+
+    /// The regime chain of a synthetic history, `None` for a CSV history.
+    pub fn regime_summary(&self, config: &MarketConfig) -> Option<RegimeSummary> {
+        let regimes = self.regimes.as_ref()?;
+        let stationary_share = stationary_distribution(&config.transition)?;
+        let mut counts = [0usize; REGIMES];
+        for &k in regimes {
+            counts[k as usize] += 1;
+        }
+        let n = regimes.len().max(1) as f64;
+        Some(RegimeSummary {
+            stationary_share,
+            realised_share: counts.map(|c| c as f64 / n),
+            expected_spell_days: std::array::from_fn(|k| {
+                1.0 / (1.0 - config.transition[k][k]).max(f64::MIN_POSITIVE)
+            }),
+        })
+    }
+}
+
+const IDENTITY: [[f64; ASSETS]; ASSETS] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+/// Index `k` with `Σ_{j<k} w_j ≤ u < Σ_{j≤k} w_j` (the last index if rounding leaves `u` above).
+fn draw_index(weights: &[f64], u: f64) -> usize {
+    let mut cumulative = 0.0;
+    for (k, &w) in weights.iter().enumerate() {
+        cumulative += w;
+        if u < cumulative {
+            return k;
+        }
+    }
+    weights.len() - 1
+}
+
+fn parse_price(text: &str) -> Result<f64, String> {
+    let price: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if price.is_finite() && price > 0.0 {
+        Ok(price)
+    } else {
+        Err(format!("`{text}` is not a positive price"))
+    }
+}
+
+/// Days since 1970-01-01 of an ISO date `YYYY-MM-DD` (proleptic Gregorian), if valid.
+pub fn parse_iso_date(text: &str) -> Option<i64> {
+    let mut parts = text.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d == 0 || d > days_in_month {
+        return None;
+    }
+    // Days from civil (H. Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_count_calendar_days() {
+        assert_eq!(parse_iso_date("1970-01-01"), Some(0));
+        assert_eq!(
+            parse_iso_date("2024-03-01").unwrap() - parse_iso_date("2024-02-28").unwrap(),
+            2
+        );
+        assert_eq!(parse_iso_date("2023-02-29"), None);
+        assert_eq!(parse_iso_date("2023-13-01"), None);
+    }
+
+    #[test]
+    fn cholesky_reproduces_the_correlation() {
+        let r = [[1.0, 0.75, 0.6], [0.75, 1.0, 0.7], [0.6, 0.7, 1.0]];
+        let l = cholesky(&r).unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let v: f64 = (0..3).map(|k| l[i][k] * l[j][k]).sum();
+                assert!((v - r[i][j]).abs() < 1e-12);
+            }
+        }
+        assert!(cholesky(&[[1.0, 0.99, -0.99], [0.99, 1.0, 0.99], [-0.99, 0.99, 1.0]]).is_none());
+    }
+}
