@@ -13,14 +13,20 @@ fn withdrawal_paths(c: &mut Criterion) {
     let config = Config::default();
     let users = UserBase::synthetic(&config.user_base);
     let mut group = c.benchmark_group("withdrawal_mc");
-    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
     for name in [ScenarioName::Normal, ScenarioName::Severe] {
         let model = WithdrawalModel::new(config.scenarios.get(name), &users, config.window.hours);
         for paths in [10_000usize, 1_000_000] {
             group.throughput(Throughput::Elements(paths as u64));
-            group.bench_with_input(BenchmarkId::new(name.as_str(), paths), &paths, |b, &paths| {
-                b.iter(|| model.run(paths, 42, name.stream_id(), &[79_500_000_000]));
-            });
+            group.bench_with_input(
+                BenchmarkId::new(name.as_str(), paths),
+                &paths,
+                |b, &paths| {
+                    b.iter(|| model.run(paths, 42, name.stream_id(), &[79_500_000_000]));
+                },
+            );
         }
     }
     group.finish();
@@ -36,8 +42,12 @@ fn default_batch(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("batch");
     group.sample_size(20);
-    group.bench_function("simulate_default_3x10000", |b| b.iter(|| run_batch(&config, &users, &request)));
-    group.bench_function("synthetic_user_base_100000", |b| b.iter(|| UserBase::synthetic(&config.user_base)));
+    group.bench_function("simulate_default_3x10000", |b| {
+        b.iter(|| run_batch(&config, &users, &request))
+    });
+    group.bench_function("synthetic_user_base_100000", |b| {
+        b.iter(|| UserBase::synthetic(&config.user_base))
+    });
     group.finish();
 }
 

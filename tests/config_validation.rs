@@ -4,7 +4,11 @@ use sentinel::config::{Config, ConfigError};
 
 fn refused(toml: &str) -> (String, String, String) {
     match Config::from_toml_str(toml) {
-        Err(ConfigError::Invalid { field, value, allowed }) => (field, value, allowed),
+        Err(ConfigError::Invalid {
+            field,
+            value,
+            allowed,
+        }) => (field, value, allowed),
         other => panic!("expected a range error for {toml:?}, got {other:?}"),
     }
 }
@@ -25,14 +29,16 @@ fn negative_rate_is_refused_naming_the_field() {
 #[test]
 fn probability_outside_unit_interval_is_refused() {
     let (field, value, _) = refused("[reserve]\nrule_of_thumb_share = 1.5\n");
-    assert_eq!((field.as_str(), value.as_str()), ("reserve.rule_of_thumb_share", "1.5"));
+    assert_eq!(
+        (field.as_str(), value.as_str()),
+        ("reserve.rule_of_thumb_share", "1.5")
+    );
 }
 
 #[test]
 fn cohort_shares_must_add_up() {
-    let (field, _, allowed) = refused(
-        "[user_base.retail]\naccount_share = 0.9\nbalance_share = 0.35\nlog_sigma = 1.8\n",
-    );
+    let (field, _, allowed) =
+        refused("[user_base.retail]\naccount_share = 0.9\nbalance_share = 0.35\nlog_sigma = 1.8\n");
     assert_eq!(field, "user_base.institutional.account_share");
     assert!(allowed.contains("summing to 1"), "{allowed}");
 }
@@ -41,22 +47,36 @@ fn cohort_shares_must_add_up() {
 fn zero_paths_and_an_empty_window_are_refused() {
     assert_eq!(refused("[simulation]\npaths = 0\n").0, "simulation.paths");
     assert_eq!(refused("[window]\nhours = 0\n").0, "window.hours");
-    assert_eq!(refused("[window]\nopens_weekday = \"funday\"\n").0, "window.opens_weekday");
+    assert_eq!(
+        refused("[window]\nopens_weekday = \"funday\"\n").0,
+        "window.opens_weekday"
+    );
 }
 
 #[test]
 fn unknown_fields_and_wrong_types_are_syntax_errors() {
-    assert!(matches!(Config::from_toml_str("[simulation]\npath = 10\n"), Err(ConfigError::Syntax(m)) if m.contains("path")));
-    assert!(matches!(Config::from_toml_str("[simulation]\npaths = \"many\"\n"), Err(ConfigError::Syntax(_))));
+    assert!(
+        matches!(Config::from_toml_str("[simulation]\npath = 10\n"), Err(ConfigError::Syntax(m)) if m.contains("path"))
+    );
+    assert!(matches!(
+        Config::from_toml_str("[simulation]\npaths = \"many\"\n"),
+        Err(ConfigError::Syntax(_))
+    ));
 }
 
 #[test]
 fn the_message_reads_as_one_sentence() {
     let error = Config::from_toml_str("[fx]\nusd_idr = -3.0\n").unwrap_err();
-    assert_eq!(error.to_string(), "invalid config: fx.usd_idr = -3 (allowed: > 0)");
+    assert_eq!(
+        error.to_string(),
+        "invalid config: fx.usd_idr = -3 (allowed: > 0)"
+    );
 }
 
 #[test]
 fn the_printed_default_toml_round_trips() {
-    assert_eq!(Config::from_toml_str(&Config::default_toml()).unwrap(), Config::default());
+    assert_eq!(
+        Config::from_toml_str(&Config::default_toml()).unwrap(),
+        Config::default()
+    );
 }

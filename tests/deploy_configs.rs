@@ -6,7 +6,11 @@ use std::path::Path;
 use std::process::Command;
 
 fn deploy(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join(path).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy")
+        .join(path)
+        .display()
+        .to_string()
 }
 
 fn run_tool(tool: &str, args: &[&str]) {
@@ -24,22 +28,34 @@ fn run_tool(tool: &str, args: &[&str]) {
 
 #[test]
 fn promtool_accepts_the_rules() {
-    run_tool("promtool", &["check", "rules", &deploy("prometheus/rules.yml")]);
+    run_tool(
+        "promtool",
+        &["check", "rules", &deploy("prometheus/rules.yml")],
+    );
 }
 
 #[test]
 fn promtool_unit_tests_of_every_alert_pass() {
-    run_tool("promtool", &["test", "rules", &deploy("prometheus/rules_test.yml")]);
+    run_tool(
+        "promtool",
+        &["test", "rules", &deploy("prometheus/rules_test.yml")],
+    );
 }
 
 #[test]
 fn promtool_accepts_the_prometheus_config() {
-    run_tool("promtool", &["check", "config", &deploy("prometheus/prometheus.yml")]);
+    run_tool(
+        "promtool",
+        &["check", "config", &deploy("prometheus/prometheus.yml")],
+    );
 }
 
 #[test]
 fn amtool_accepts_the_alertmanager_config() {
-    run_tool("amtool", &["check-config", &deploy("alertmanager/alertmanager.yml")]);
+    run_tool(
+        "amtool",
+        &["check-config", &deploy("alertmanager/alertmanager.yml")],
+    );
 }
 
 #[test]
@@ -53,7 +69,13 @@ fn every_alerting_rule_has_a_unit_test_and_a_runbook_entry() {
         .collect();
     assert!(alerts.len() >= 8, "{alerts:?}");
     for alert in alerts {
-        assert!(tests.contains(&format!("alertname: {alert}")), "{alert} has no promtool test");
-        assert!(runbook.contains(&format!("### {alert}")), "{alert} has no runbook entry");
+        assert!(
+            tests.contains(&format!("alertname: {alert}")),
+            "{alert} has no promtool test"
+        );
+        assert!(
+            runbook.contains(&format!("### {alert}")),
+            "{alert} has no runbook entry"
+        );
     }
 }

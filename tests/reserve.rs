@@ -29,10 +29,26 @@ fn newsvendor_reserve_is_the_critical_quantile() {
     let cr = sizing.critical_ratio;
     assert!((cr - 0.11 / 0.175).abs() < 1e-12);
     let n = sample.sorted().len() as f64;
-    let at_or_below = sample.sorted().iter().filter(|&&w| w <= sizing.newsvendor_idr).count() as f64 / n;
-    let strictly_below = sample.sorted().iter().filter(|&&w| w < sizing.newsvendor_idr).count() as f64 / n;
-    assert!(at_or_below >= cr, "F(R) = {at_or_below} < critical ratio {cr}");
-    assert!(strictly_below < cr, "F(R-) = {strictly_below} >= critical ratio {cr}");
+    let at_or_below = sample
+        .sorted()
+        .iter()
+        .filter(|&&w| w <= sizing.newsvendor_idr)
+        .count() as f64
+        / n;
+    let strictly_below = sample
+        .sorted()
+        .iter()
+        .filter(|&&w| w < sizing.newsvendor_idr)
+        .count() as f64
+        / n;
+    assert!(
+        at_or_below >= cr,
+        "F(R) = {at_or_below} < critical ratio {cr}"
+    );
+    assert!(
+        strictly_below < cr,
+        "F(R-) = {strictly_below} >= critical ratio {cr}"
+    );
 }
 
 #[test]
@@ -49,14 +65,20 @@ fn cost_curve_minimum_sits_at_the_newsvendor_quantile() {
         .unwrap();
     let n = sorted.len() as f64;
     let rank = (c.critical_ratio() * n).ceil() as usize - 1;
-    assert!(argmin.abs_diff(rank) <= 1, "argmin rank {argmin}, critical rank {rank}");
+    assert!(
+        argmin.abs_diff(rank) <= 1,
+        "argmin rank {argmin}, critical rank {rank}"
+    );
     // The reported 1%-grid curve bottoms out within a grid step plus the quantile's
     // Monte Carlo error (3 standard errors of the order statistic) of the quantile.
     let sizing = size_reserve(&sample, c, fiat, 0.0, 0.1, 0.01);
     let grid_min = sizing
         .cost_curve
         .iter()
-        .min_by(|a, b| a.expected_annual_cost_idr.total_cmp(&b.expected_annual_cost_idr))
+        .min_by(|a, b| {
+            a.expected_annual_cost_idr
+                .total_cmp(&b.expected_annual_cost_idr)
+        })
         .unwrap();
     let cr = c.critical_ratio();
     let band = 3.0 * (cr * (1.0 - cr) / n).sqrt();
@@ -75,11 +97,20 @@ fn frontier_is_non_increasing_from_certain_failure_to_none() {
     let (sample, fiat) = severe_sample(5_000);
     let frontier = safety_frontier(&sample, fiat, 0.01);
     assert_eq!(frontier.len(), 101);
-    assert_eq!(frontier[0].failure_probability, 1.0, "a zero reserve fails whenever anything is withdrawn");
+    assert_eq!(
+        frontier[0].failure_probability, 1.0,
+        "a zero reserve fails whenever anything is withdrawn"
+    );
     assert_eq!(frontier[100].reserve_share, 1.0);
-    assert_eq!(frontier[100].failure_probability, 0.0, "withdrawals never exceed all fiat");
+    assert_eq!(
+        frontier[100].failure_probability, 0.0,
+        "withdrawals never exceed all fiat"
+    );
     for pair in frontier.windows(2) {
-        assert!(pair[1].failure_probability <= pair[0].failure_probability, "{pair:?}");
+        assert!(
+            pair[1].failure_probability <= pair[0].failure_probability,
+            "{pair:?}"
+        );
     }
 }
 
@@ -127,5 +158,8 @@ fn batch_report_is_consistent_with_its_own_frontier_and_first_passage() {
     }
     let rec = &report.recommendation;
     assert!(rec.reserve_idr >= config.reserve.ojk_min_equity_idr as f64);
-    assert!(rec.failure_probability <= 0.01, "the CVaR99 reserve fails on under 1% of severe weekends");
+    assert!(
+        rec.failure_probability <= 0.01,
+        "the CVaR99 reserve fails on under 1% of severe weekends"
+    );
 }

@@ -5,7 +5,11 @@ use sentinel::model::user_base::{UserBase, UserBaseError};
 
 fn csv_error(text: &str) -> (usize, &'static str, String) {
     match UserBase::from_csv(text) {
-        Err(UserBaseError::Csv { line, field, reason }) => (line, field, reason),
+        Err(UserBaseError::Csv {
+            line,
+            field,
+            reason,
+        }) => (line, field, reason),
         other => panic!("expected a CSV error, got {other:?}"),
     }
 }
@@ -25,9 +29,15 @@ fn a_valid_csv_keeps_every_row() {
 fn bad_rows_name_their_line_and_field() {
     let head = "account_id,cohort,balance_idr\n";
     assert_eq!(csv_error(&format!("{head}a,retail,10\nb,whale,10\n")).0, 3);
-    assert_eq!(csv_error(&format!("{head}a,retail,10\nb,whale,10\n")).1, "cohort");
+    assert_eq!(
+        csv_error(&format!("{head}a,retail,10\nb,whale,10\n")).1,
+        "cohort"
+    );
     assert_eq!(csv_error(&format!("{head}a,retail,-5\n")).1, "balance_idr");
-    assert_eq!(csv_error(&format!("{head}a,retail,lots\n")).1, "balance_idr");
+    assert_eq!(
+        csv_error(&format!("{head}a,retail,lots\n")).1,
+        "balance_idr"
+    );
     assert_eq!(csv_error(&format!("{head}a,retail,NaN\n")).1, "balance_idr");
     assert_eq!(csv_error(&format!("{head}a,retail\n")).1, "row");
     assert_eq!(csv_error(&format!("{head},retail,5\n")).1, "account_id");
@@ -59,5 +69,9 @@ fn the_default_base_is_as_concentrated_as_documented() {
     assert!(c.top_1pct_share > 0.4, "top 1% {}", c.top_1pct_share);
     let last = c.lorenz.last().unwrap();
     assert_eq!((last.population_share, last.balance_share), (1.0, 1.0));
-    assert!(c.lorenz.windows(2).all(|w| w[1].balance_share >= w[0].balance_share));
+    assert!(
+        c.lorenz
+            .windows(2)
+            .all(|w| w[1].balance_share >= w[0].balance_share)
+    );
 }

@@ -1,0 +1,307 @@
+//! The weekend watch end to end with the real components: `sentinel serve`, a real
+//! Prometheus scraping it with `deploy/prometheus/rules.yml`, a real Alertmanager with
+//! `deploy/alertmanager/alertmanager.yml`, and a webhook receiver standing in for the
+//! treasury pager. A simulated severe weekend is streamed in at high speed; the critical
+//! alert must fire in Prometheus, reach Alertmanager and page.
+//!
+//! Only the deployment-specific parts of the configs are rewritten: addresses, the scrape
+//! and evaluation intervals (1 s) and the `for:` durations (to 2 s), so the test takes
+//! seconds instead of minutes; every expression, label, route and inhibition is the real one.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Kills the child processes when the test ends, whatever its outcome.
+struct Processes(Vec<(String, Child)>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// A plain HTTP/1.0 GET on loopback; `None` while the server is not up.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.")
+        .then(|| body.to_owned())
+        .filter(|_| head.contains(" 200 "))
+}
+
+/// Polls `check` every 250 ms until it returns `Some` or `timeout` passes.
+fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Path and body of every request the webhook receiver got.
+type Received = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A webhook receiver: records the path and body of every POST.
+fn start_webhook() -> (u16, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let path = request_line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .to_owned();
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            sink.lock()
+                .unwrap()
+                .push((path, String::from_utf8_lossy(&body).into_owned()));
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (port, received)
+}
+
+fn spawn(name: &str, command: &mut Command, log_dir: &Path) -> (String, Child) {
+    let log = std::fs::File::create(log_dir.join(format!("{name}.log"))).unwrap();
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {name} ({e}); scripts/test installs Prometheus and Alertmanager")
+        });
+    (name.to_owned(), child)
+}
+
+fn shorten_for_durations(rules: &str) -> String {
+    rules
+        .lines()
+        .map(|line| match line.trim_start().strip_prefix("for:") {
+            Some(_) => format!("{}for: 2s", &line[..line.len() - line.trim_start().len()]),
+            None => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_severe_weekend_pages_treasury_through_prometheus_and_alertmanager() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let logs = root.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let (grpc_port, metrics_port, prometheus_port, alertmanager_port) =
+        (free_port(), free_port(), free_port(), free_port());
+    let (webhook_port, pages) = start_webhook();
+    let mut processes = Processes(Vec::new());
+
+    // The service, on its own data directory, with metrics on loopback.
+    processes.0.push(spawn(
+        "sentinel",
+        Command::new(env!("CARGO_BIN_EXE_sentinel"))
+            .args(["serve", "--grpc-addr", &format!("127.0.0.1:{grpc_port}")])
+            .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
+            .arg("--data-dir")
+            .arg(root.join("data")),
+        &logs,
+    ));
+    wait_for("sentinel /healthz", Duration::from_secs(30), || {
+        http_get(metrics_port, "/healthz")
+    });
+
+    // Alertmanager with the real routing, webhooks pointed at the test's receiver.
+    let am_config = std::fs::read_to_string(repo("deploy/alertmanager/alertmanager.yml"))
+        .unwrap()
+        .replace(
+            "http://pager-webhook:9095",
+            &format!("http://127.0.0.1:{webhook_port}"),
+        );
+    std::fs::write(root.join("alertmanager.yml"), am_config).unwrap();
+    processes.0.push(spawn(
+        "alertmanager",
+        Command::new("prometheus-alertmanager")
+            .arg(format!(
+                "--config.file={}",
+                root.join("alertmanager.yml").display()
+            ))
+            .arg(format!("--storage.path={}", root.join("am-data").display()))
+            .arg(format!(
+                "--web.listen-address=127.0.0.1:{alertmanager_port}"
+            ))
+            .arg("--cluster.listen-address="),
+        &logs,
+    ));
+    wait_for("alertmanager ready", Duration::from_secs(30), || {
+        http_get(alertmanager_port, "/-/ready")
+    });
+
+    // Prometheus with the real rules, scraping the service every second.
+    let rules = std::fs::read_to_string(repo("deploy/prometheus/rules.yml")).unwrap();
+    std::fs::write(root.join("rules.yml"), shorten_for_durations(&rules)).unwrap();
+    let prometheus_config = std::fs::read_to_string(repo("deploy/prometheus/prometheus.yml"))
+        .unwrap()
+        .replace("scrape_interval: 5s", "scrape_interval: 1s")
+        .replace("evaluation_interval: 5s", "evaluation_interval: 1s")
+        .replace("sentinel:9464", &format!("127.0.0.1:{metrics_port}"))
+        .replace(
+            "alertmanager:9093",
+            &format!("127.0.0.1:{alertmanager_port}"),
+        );
+    std::fs::write(root.join("prometheus.yml"), prometheus_config).unwrap();
+    processes.0.push(spawn(
+        "prometheus",
+        Command::new("prometheus")
+            .arg(format!(
+                "--config.file={}",
+                root.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                root.join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{prometheus_port}")),
+        &logs,
+    ));
+    wait_for("prometheus ready", Duration::from_secs(30), || {
+        http_get(prometheus_port, "/-/ready")
+    });
+    wait_for(
+        "prometheus scraping sentinel",
+        Duration::from_secs(30),
+        || {
+            http_get(
+                prometheus_port,
+                "/api/v1/query?query=up%7Bjob%3D%22sentinel%22%7D",
+            )
+            .filter(|body| body.contains("\"value\":[") && body.contains("\"1\"]"))
+        },
+    );
+
+    // A severe weekend against a 10% reserve, replayed fast.
+    let feed = Command::new(env!("CARGO_BIN_EXE_sentinel"))
+        .args([
+            "feed",
+            "--scenario",
+            "severe",
+            "--speed",
+            "36000",
+            "--seed",
+            "7",
+        ])
+        .args([
+            "--reserve-idr",
+            "79500000000",
+            "--addr",
+            &format!("127.0.0.1:{grpc_port}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        feed.status.success(),
+        "feed failed: {}",
+        String::from_utf8_lossy(&feed.stderr)
+    );
+
+    let firing = |alert: &str| {
+        let body = http_get(prometheus_port, "/api/v1/alerts")?;
+        let json: serde_json::Value = serde_json::from_str(&body).ok()?;
+        json["data"]["alerts"]
+            .as_array()?
+            .iter()
+            .any(|a| a["labels"]["alertname"] == alert && a["state"] == "firing")
+            .then_some(())
+    };
+    wait_for(
+        "SentinelBreachProbabilityCritical firing in Prometheus",
+        Duration::from_secs(60),
+        || firing("SentinelBreachProbabilityCritical"),
+    );
+    wait_for(
+        "the critical alert in Alertmanager",
+        Duration::from_secs(60),
+        || {
+            http_get(alertmanager_port, "/api/v2/alerts")
+                .filter(|body| body.contains("SentinelBreachProbabilityCritical"))
+        },
+    );
+    let page = wait_for(
+        "a page on the treasury pager webhook",
+        Duration::from_secs(60),
+        || {
+            pages
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(path, body)| path == "/page" && body.contains("\"severity\":\"critical\""))
+                .cloned()
+        },
+    );
+    assert!(page.1.contains("\"status\":\"firing\""), "{}", page.1);
+    // Institutional lead is a warning: it goes to the channel, never to the pager.
+    let pager_bodies: Vec<String> = pages
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| p == "/page")
+        .map(|(_, b)| b.clone())
+        .collect();
+    assert!(
+        pager_bodies
+            .iter()
+            .all(|b| !b.contains("\"alertname\":\"SentinelInstitutionalLeadDetected\""))
+    );
+    drop(processes);
+}
