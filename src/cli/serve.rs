@@ -48,9 +48,7 @@ impl EngineObserver for MetricsObserver {
     }
 
     fn on_duplicates(&self, count: u64) {
-        for _ in 0..count {
-            self.0.record_duplicate();
-        }
+        self.0.record_duplicates(count);
     }
 
     fn on_rejected(&self, field: &str) {

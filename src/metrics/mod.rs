@@ -453,9 +453,9 @@ impl Metrics {
             .set(now_unix_seconds);
     }
 
-    /// One event acknowledged as a duplicate.
-    pub fn record_duplicate(&self) {
-        self.events_duplicate_total.inc();
+    /// `count` events acknowledged as duplicates.
+    pub fn record_duplicates(&self, count: u64) {
+        self.events_duplicate_total.inc_by(count);
     }
 
     /// One event rejected because of `field`.
