@@ -4,10 +4,9 @@
 
 mod monitor_support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use monitor_support::{start, test_config, to_pb, weekend_events};
+use monitor_support::{spawn_server_process, start, test_config, to_pb, weekend_events};
 use sentinel::config::ScenarioName;
 use sentinel::grpc::pb;
 use sentinel::grpc::pb::monitor_client::MonitorClient;
@@ -113,30 +112,7 @@ async fn sigterm_stops_cleanly_and_the_events_survive() {
     let data_dir = dir.path().join("data");
     let config = test_config(&data_dir);
     let (_, events) = weekend_events(&config, ScenarioName::Normal, 6);
-    let serve = |dir: &std::path::Path| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sentinel"))
-            .args([
-                "serve",
-                "--grpc-addr",
-                "127.0.0.1:0",
-                "--metrics-addr",
-                "127.0.0.1:0",
-            ])
-            .arg("--data-dir")
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = format!("http://{}", line.trim().rsplit(' ').next().unwrap());
-        (child, url)
-    };
-    let (child, url) = serve(&data_dir);
+    let (child, url) = spawn_server_process(&data_dir, None);
     let mut client = MonitorClient::connect(url).await.unwrap();
     let ack = client
         .record_withdrawals(pb::WithdrawalBatch {
@@ -166,7 +142,7 @@ async fn sigterm_stops_cleanly_and_the_events_survive() {
     assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
     while let Ok(Some(_)) = watch.message().await {}
 
-    let (mut child, url) = serve(&data_dir);
+    let (mut child, url) = spawn_server_process(&data_dir, None);
     let mut client = MonitorClient::connect(url).await.unwrap();
     let p = client
         .get_projection(pb::GetProjectionRequest {})

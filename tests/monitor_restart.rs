@@ -4,47 +4,11 @@
 
 mod monitor_support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-use monitor_support::{test_config, to_pb, weekend_events};
+use monitor_support::{spawn_server_process, test_config, to_pb, weekend_events};
 use sentinel::config::ScenarioName;
 use sentinel::grpc::pb;
 use sentinel::grpc::pb::monitor_client::MonitorClient;
 use tonic::transport::Channel;
-
-/// Starts `sentinel serve` on an ephemeral port; returns the child and its URL.
-fn spawn_server(data_dir: &std::path::Path, config: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sentinel"))
-        .args([
-            "serve",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the sentinel binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("a listening line");
-    let addr = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("an address")
-        .to_owned();
-    (child, format!("http://{addr}"))
-}
 
 async fn connect(url: &str) -> MonitorClient<Channel> {
     for _ in 0..100 {
@@ -80,7 +44,7 @@ async fn killed_server_restarts_with_identical_state_and_counts_no_event_twice()
     let (_, events) = weekend_events(&config, ScenarioName::Severe, 2);
     let sent: Vec<pb::WithdrawalEvent> = events.iter().take(900).map(to_pb).collect();
 
-    let (mut first, url) = spawn_server(&data_dir, &config_path);
+    let (mut first, url) = spawn_server_process(&data_dir, Some(&config_path));
     let mut client = connect(&url).await;
     client
         .set_reserve(pb::ReservePosition {
@@ -124,7 +88,7 @@ async fn killed_server_restarts_with_identical_state_and_counts_no_event_twice()
     first.kill().unwrap();
     first.wait().unwrap();
 
-    let (mut second, url) = spawn_server(&data_dir, &config_path);
+    let (mut second, url) = spawn_server_process(&data_dir, Some(&config_path));
     let mut client = connect(&url).await;
     let after = projection(&mut client).await;
     assert_eq!(

@@ -12,6 +12,9 @@ use sentinel::monitor::calendar::WindowCalendar;
 use sentinel::monitor::event::WithdrawalEvent;
 use sentinel::monitor::synthetic::SyntheticWeekend;
 use sentinel::service::{Engine, now_unix_ms};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
 use tokio::sync::watch;
 use tonic::transport::Channel;
 
@@ -150,4 +153,43 @@ pub fn collect_alerts(
         }
     });
     seen
+}
+
+/// Starts the real `sentinel serve` binary on ephemeral ports with its data in `data_dir`
+/// (and `config` when given); returns the child process and its gRPC URL.
+pub fn spawn_server_process(
+    data_dir: &std::path::Path,
+    config: Option<&std::path::Path>,
+) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sentinel"));
+    command
+        .args([
+            "serve",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(data_dir);
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let mut child = command
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the sentinel binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("a listening line");
+    let addr = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("an address")
+        .to_owned();
+    (child, format!("http://{addr}"))
 }
