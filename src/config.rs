@@ -643,6 +643,9 @@ pub struct MonitorConfig {
     pub alert_resolve_hours: f64,
     /// P(mild or severe regime) at which "institutional lead detected" fires.
     pub lead_detected_probability: f64,
+    /// Institutional withdrawals the window must have seen before "institutional lead
+    /// detected" may fire (a stress posterior built on retail flow alone is no lead).
+    pub lead_min_institutional_arrivals: u32,
     /// Hours: the time-to-insolvency alert fires when its 10th percentile is within this.
     pub tti_alert_hours: f64,
     /// Hours: that alert resolves once the 10th percentile exceeds `tti_alert_hours` + this.
@@ -683,6 +686,7 @@ impl Default for MonitorConfig {
             alert_clear_ratio: 0.8,
             alert_resolve_hours: 1.0,
             lead_detected_probability: 0.8,
+            lead_min_institutional_arrivals: 1,
             tti_alert_hours: 12.0,
             tti_clear_margin_hours: 2.0,
             stale_feed_minutes: 15.0,
@@ -746,6 +750,12 @@ impl MonitorConfig {
         open_unit(
             "monitor.lead_detected_probability",
             self.lead_detected_probability,
+        )?;
+        within(
+            "monitor.lead_min_institutional_arrivals",
+            f64::from(self.lead_min_institutional_arrivals),
+            0.0,
+            1_000.0,
         )?;
         within(
             "monitor.tti_alert_hours",

@@ -111,6 +111,8 @@ pub struct Alert {
 pub struct AlertThresholds {
     /// `lead_detected_probability`.
     pub lead_probability: f64,
+    /// `lead_min_institutional_arrivals`.
+    pub lead_min_arrivals: u64,
     /// `breach_warn_probability`.
     pub breach_warn: f64,
     /// `breach_critical_probability`.
@@ -132,6 +134,7 @@ impl AlertThresholds {
     pub fn from_config(config: &MonitorConfig) -> Self {
         Self {
             lead_probability: config.lead_detected_probability,
+            lead_min_arrivals: u64::from(config.lead_min_institutional_arrivals),
             breach_warn: config.breach_warn_probability,
             breach_critical: config.breach_critical_probability,
             clear_ratio: config.alert_clear_ratio,
@@ -221,8 +224,10 @@ impl AlertEngine {
         let stress = p.regimes[1] + p.regimes[2];
         let t = self.thresholds;
         let active = self.firing.contains_key(&AlertRule::InstitutionalLead);
-        let on = stress >= t.lead_probability
-            || (active && stress >= t.lead_probability * t.clear_ratio);
+        let institutions_moving = p.institutional_rate.arrivals >= t.lead_min_arrivals;
+        let on = institutions_moving
+            && (stress >= t.lead_probability
+                || (active && stress >= t.lead_probability * t.clear_ratio));
         Verdict {
             rule: AlertRule::InstitutionalLead,
             severity: on.then_some(Severity::Warning),
@@ -441,6 +446,34 @@ mod tests {
         assert_eq!(resolved.len(), 1);
         assert_eq!(resolved[0].state, AlertState::Resolved);
         assert!(engine.firing().is_empty());
+    }
+
+    #[test]
+    fn lead_needs_a_stress_posterior_and_an_institution_moving() {
+        let mut engine = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
+        let mut retail_only = projection_with(0.0, 8.0);
+        retail_only.regimes = [0.0, 0.3, 0.7];
+        retail_only.institutional_rate.arrivals = 0;
+        let leads = |alerts: &[Alert]| {
+            alerts
+                .iter()
+                .any(|a| a.rule == AlertRule::InstitutionalLead)
+        };
+        assert!(
+            !leads(&engine.on_projection(&retail_only, 1)),
+            "no institution has moved"
+        );
+        let mut moving = retail_only.clone();
+        moving.institutional_rate.arrivals = 1;
+        assert!(leads(&engine.on_projection(&moving, 2)));
+        let mut calm = moving.clone();
+        calm.regimes = [0.9, 0.05, 0.05];
+        calm.elapsed_hours = 8.5;
+        let mut fresh = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
+        assert!(
+            !leads(&fresh.on_projection(&calm, 3)),
+            "arrivals in a normal regime are no lead"
+        );
     }
 
     #[test]
