@@ -147,3 +147,34 @@ fn config_prints_the_defaults() {
         sentinel::config::Config::default()
     );
 }
+
+#[test]
+fn serve_refuses_a_bad_user_csv_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("users.csv");
+    std::fs::write(
+        &csv,
+        "account_id,cohort,balance_idr\na,retail,10\nb,whale,5\n",
+    )
+    .unwrap();
+    let out = sentinel()
+        .args([
+            "serve",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--users-csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 3") && stderr.contains("cohort"),
+        "{stderr}"
+    );
+}

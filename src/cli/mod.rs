@@ -13,6 +13,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ScenarioName};
+use crate::model::user_base::UserBase;
 
 /// Weekend fiat-liquidity stress engine for a crypto exchange treasury.
 #[derive(Debug, Parser)]
@@ -56,6 +57,9 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long)]
     pub log_json: bool,
+    /// Where the exposure model's user base comes from (default: synthetic).
+    #[command(flatten)]
+    pub users: UserSource,
 }
 
 /// Arguments of `sentinel feed`.
@@ -158,12 +162,52 @@ pub struct SimulateArgs {
     /// Write the full report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Where the user base comes from.
+    #[command(flatten)]
+    pub users: UserSource,
+}
+
+/// Where the user base comes from: real accounts, real cohort totals, or (by default)
+/// the synthetic base of the config.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct UserSource {
     /// Real accounts: a CSV `account_id,cohort,balance_idr` instead of the synthetic base.
     #[arg(long, conflicts_with = "cohort_totals")]
     pub users_csv: Option<PathBuf>,
     /// Real cohort totals `RETAIL_IDR,INSTITUTIONAL_IDR` (e.g. from a Proof-of-Reserve report).
     #[arg(long, value_name = "RETAIL_IDR,INSTITUTIONAL_IDR")]
     pub cohort_totals: Option<String>,
+}
+
+impl UserSource {
+    /// Loads the user base; a bad CSV row or total is an error naming it.
+    pub fn load(&self, config: &Config) -> anyhow::Result<UserBase> {
+        if let Some(path) = &self.users_csv {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            return UserBase::from_csv(&text)
+                .with_context(|| format!("user CSV {}", path.display()));
+        }
+        if let Some(totals) = &self.cohort_totals {
+            let parts: Vec<&str> = totals.split(',').map(str::trim).collect();
+            let [retail, institutional] = parts.as_slice() else {
+                anyhow::bail!(
+                    "--cohort-totals expects RETAIL_IDR,INSTITUTIONAL_IDR, got `{totals}`"
+                );
+            };
+            let parse = |field: &str, text: &str| -> anyhow::Result<u64> {
+                text.replace('_', "").parse().with_context(|| {
+                    format!("--cohort-totals: {field} `{text}` is not a whole number of IDR")
+                })
+            };
+            return Ok(UserBase::from_cohort_totals(
+                &config.user_base,
+                parse("retail", retail)?,
+                parse("institutional", institutional)?,
+            )?);
+        }
+        Ok(UserBase::synthetic(&config.user_base))
+    }
 }
 
 /// Runs one command.

@@ -30,7 +30,8 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.monitor.metrics_addr = addr.clone();
     }
     config.validate().context("command-line overrides")?;
-    runtime()?.block_on(serve(config))
+    let users = args.users.load(&config)?;
+    runtime()?.block_on(serve(config, users))
 }
 
 /// Exports what the engine reports as Prometheus metrics.
@@ -78,14 +79,14 @@ impl EngineObserver for MetricsObserver {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, users: UserBase) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new().context("cannot register the metrics")?);
     metrics.set_thresholds(&config.monitor);
     let addr = config.monitor.grpc_addr.clone();
     let metrics_addr = config.monitor.metrics_addr.clone();
     let data_dir = config.monitor.data_dir.clone();
     let observer = Arc::new(MetricsObserver(Arc::clone(&metrics)));
-    let engine = Engine::open_with_observer(config.clone(), observer)
+    let engine = Engine::open_with(config.clone(), &users, observer)
         .with_context(|| format!("cannot open the event store in {data_dir}"))?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -105,7 +106,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         info!(message = "shutdown signal received; draining");
         let _ = stop.send(true);
     });
-    spawn_policy_metrics(config, Arc::clone(&metrics));
+    spawn_policy_metrics(config, users, Arc::clone(&metrics));
     let mut metrics_stop = shutdown.clone();
     let metrics_task = tokio::spawn(serve_metrics(metrics_listener, metrics, async move {
         let _ = metrics_stop.wait_for(|s| *s).await;
@@ -120,9 +121,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 /// Runs the batch engine for the planning scenario off the runtime and exports its reserve
 /// policies (what the dashboard compares the live reserve with).
-fn spawn_policy_metrics(config: Config, metrics: Arc<Metrics>) {
+fn spawn_policy_metrics(config: Config, users: UserBase, metrics: Arc<Metrics>) {
     tokio::task::spawn_blocking(move || {
-        let users = UserBase::synthetic(&config.user_base);
         let request = BatchRequest {
             scenarios: vec![config.reserve.planning_scenario],
             paths: config.simulation.paths as usize,

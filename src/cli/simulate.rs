@@ -1,10 +1,9 @@
 //! `sentinel simulate`: the batch stress test on the command line.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::{SimulateArgs, load_config, tables};
 use crate::model::market::MarketHistory;
-use crate::model::user_base::UserBase;
 use crate::model::weekend::{BatchRequest, run_batch_with_market};
 
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
@@ -20,7 +19,7 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     }
     config.validate().context("command-line overrides")?;
 
-    let users = load_users(&args, &config)?;
+    let users = args.users.load(&config)?;
     let request = BatchRequest {
         scenarios: args.scenario.names(),
         paths: config.simulation.paths as usize,
@@ -62,29 +61,4 @@ fn load_market(config: &crate::config::Config) -> anyhow::Result<MarketHistory> 
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read price CSV {path}"))?;
     MarketHistory::from_price_csv(&text).with_context(|| format!("price CSV {path}"))
-}
-
-fn load_users(args: &SimulateArgs, config: &crate::config::Config) -> anyhow::Result<UserBase> {
-    if let Some(path) = &args.users_csv {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        return UserBase::from_csv(&text).with_context(|| format!("user CSV {}", path.display()));
-    }
-    if let Some(totals) = &args.cohort_totals {
-        let parts: Vec<&str> = totals.split(',').map(str::trim).collect();
-        let [retail, institutional] = parts.as_slice() else {
-            bail!("--cohort-totals expects RETAIL_IDR,INSTITUTIONAL_IDR, got `{totals}`");
-        };
-        let parse = |field: &str, text: &str| -> anyhow::Result<u64> {
-            text.replace('_', "").parse().with_context(|| {
-                format!("--cohort-totals: {field} `{text}` is not a whole number of IDR")
-            })
-        };
-        return Ok(UserBase::from_cohort_totals(
-            &config.user_base,
-            parse("retail", retail)?,
-            parse("institutional", institutional)?,
-        )?);
-    }
-    Ok(UserBase::synthetic(&config.user_base))
 }

@@ -156,16 +156,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Engine {
     /// Opens the store in `config.monitor.data_dir`, rebuilds the state from it and starts
     /// the sequencer thread. Call [`Engine::start`] inside a tokio runtime next.
+    /// The projection's exposure model is the config's synthetic user base.
     pub fn open(config: Config) -> Result<Self, EngineError> {
-        Self::open_with_observer(config, Arc::new(NoObserver))
+        let users = UserBase::synthetic(&config.user_base);
+        Self::open_with(config, &users, Arc::new(NoObserver))
     }
 
-    /// [`Engine::open`], reporting to `observer`.
-    pub fn open_with_observer(
+    /// [`Engine::open`] over the user base `users`, reporting to `observer`.
+    pub fn open_with(
         config: Config,
+        users: &UserBase,
         observer: Arc<dyn EngineObserver>,
     ) -> Result<Self, EngineError> {
-        let users = UserBase::synthetic(&config.user_base);
         let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
         let (store, recovered) = EventStore::open(std::path::Path::new(&config.monitor.data_dir))?;
         let reserve = recovered
@@ -190,7 +192,7 @@ impl Engine {
         let (sender, receiver) = mpsc::channel(COMMAND_QUEUE);
         let buffer = config.monitor.subscriber_buffer as usize;
         let inner = Arc::new(Inner {
-            projector: Projector::new(&config, &users),
+            projector: Projector::new(&config, users),
             version: watch::Sender::new(state.version()),
             state: Mutex::new(state),
             commands: Mutex::new(Some(sender)),
