@@ -99,10 +99,18 @@ pub struct ShareSummary {
     pub mean: f64,
     /// Median share.
     pub p50: f64,
-    /// 95th percentile share.
+    /// 75th percentile share.
+    pub p75: f64,
+    /// 90th percentile share.
+    pub p90: f64,
+    /// 95th percentile share (= VaR95).
     pub p95: f64,
-    /// 99th percentile share.
+    /// 99th percentile share (= VaR99).
     pub p99: f64,
+    /// 99.9th percentile share.
+    pub p999: f64,
+    /// CVaR95 share.
+    pub cvar95: f64,
     /// CVaR99 share.
     pub cvar99: f64,
     /// Largest share withdrawn on any path (≤ 1 by conservation).
@@ -517,8 +525,12 @@ fn scenario_report(
         share_of_fiat: ShareSummary {
             mean: shares.mean_idr,
             p50: shares.p50_idr,
+            p75: shares.p75_idr,
+            p90: shares.p90_idr,
             p95: shares.p95_idr,
             p99: shares.p99_idr,
+            p999: shares.p999_idr,
+            cvar95: shares.cvar95_idr,
             cvar99: shares.cvar99_idr,
             max: sample.sorted().last().copied().unwrap_or(0.0) / total_fiat,
         },
