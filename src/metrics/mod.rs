@@ -18,6 +18,8 @@ use prometheus::{
 };
 
 use crate::config::MonitorConfig;
+use crate::config::risk::StressScenario;
+use crate::model::solvency::Verdict;
 use crate::model::weekend::BatchReport;
 use crate::monitor::alerts::{AlertRule, Severity};
 use crate::monitor::event::{CountedCohort, EventKind};
@@ -45,6 +47,7 @@ const KINDS: [&str; 2] = ["withdrawal", "deposit"];
 const REGIMES: [&str; 3] = ["normal", "mild", "severe"];
 const POLICIES: [&str; 3] = ["newsvendor", "cvar99", "rule_of_thumb"];
 const SEVERITIES: [Severity; 2] = [Severity::Warning, Severity::Critical];
+const VERDICTS: [Verdict; 3] = [Verdict::Solvent, Verdict::OjkBreach, Verdict::Insolvent];
 
 /// Seconds buckets of the projection latency histogram (1 ms … 5 s).
 const PROJECTION_BUCKETS_SECONDS: [f64; 14] = [
@@ -92,6 +95,10 @@ pub struct Metrics {
     policy_failure_probability: GaugeVec,
     policy_annual_opportunity_cost_idr: GaugeVec,
     recommended_reserve_idr: Gauge,
+    solvency_equity_after_idr: GaugeVec,
+    solvency_capital_needed_idr: GaugeVec,
+    solvency_capital_adequacy_ratio: GaugeVec,
+    solvency_verdict: IntGaugeVec,
     critical_ratio: Gauge,
     ojk_min_equity_idr: Gauge,
     total_fiat_idr: Gauge,
@@ -306,6 +313,30 @@ impl Metrics {
                 "sentinel_recommended_reserve_idr",
                 "Batch-engine recommended reserve for the planning scenario, IDR.",
             )?,
+            solvency_equity_after_idr: gauge_vec(
+                &r,
+                "sentinel_solvency_equity_after_idr",
+                "Batch-engine stressed balance sheet: equity after the scenario's losses, IDR.",
+                &["scenario"],
+            )?,
+            solvency_capital_needed_idr: gauge_vec(
+                &r,
+                "sentinel_solvency_capital_needed_idr",
+                "Capital to add to end the scenario at the OJK equity floor, IDR.",
+                &["scenario"],
+            )?,
+            solvency_capital_adequacy_ratio: gauge_vec(
+                &r,
+                "sentinel_solvency_capital_adequacy_ratio",
+                "Stressed assets over stressed liabilities (NaN when nothing is owed).",
+                &["scenario"],
+            )?,
+            solvency_verdict: int_gauge_vec(
+                &r,
+                "sentinel_solvency_verdict",
+                "1 for the scenario's verdict (SOLVENT, OJK_BREACH, INSOLVENT), 0 for the others.",
+                &["scenario", "verdict"],
+            )?,
             critical_ratio: gauge(
                 &r,
                 "sentinel_newsvendor_critical_ratio",
@@ -366,6 +397,19 @@ impl Metrics {
                     .with_label_values(&[rule.as_str(), severity_label(severity)]);
             }
         }
+        for scenario in StressScenario::ALL {
+            let scenario = scenario.as_str();
+            self.solvency_equity_after_idr
+                .with_label_values(&[scenario]);
+            self.solvency_capital_needed_idr
+                .with_label_values(&[scenario]);
+            self.solvency_capital_adequacy_ratio
+                .with_label_values(&[scenario]);
+            for verdict in VERDICTS {
+                self.solvency_verdict
+                    .with_label_values(&[scenario, verdict.as_str()]);
+            }
+        }
         for policy in POLICIES {
             self.policy_reserve_idr.with_label_values(&[policy]);
             self.policy_failure_probability.with_label_values(&[policy]);
@@ -404,8 +448,10 @@ impl Metrics {
             .set(monitor.tti_alert_hours);
     }
 
-    /// The batch engine's reserve policies for the planning scenario.
+    /// The batch engine's reserve policies for the planning scenario and its stressed
+    /// balance sheets.
     pub fn set_policy(&self, report: &BatchReport) {
+        self.set_solvency(report);
         self.critical_ratio.set(report.critical_ratio);
         self.total_fiat_idr.set(report.total_fiat_idr as f64);
         self.recommended_reserve_idr
@@ -422,6 +468,26 @@ impl Metrics {
                 self.policy_annual_opportunity_cost_idr
                     .with_label_values(&[policy.policy])
                     .set(policy.annual_opportunity_cost_idr);
+            }
+        }
+    }
+
+    fn set_solvency(&self, report: &BatchReport) {
+        for (scenario, sheet) in &report.solvency.scenarios {
+            let scenario = scenario.as_str();
+            self.solvency_equity_after_idr
+                .with_label_values(&[scenario])
+                .set(sheet.equity_after_idr);
+            self.solvency_capital_needed_idr
+                .with_label_values(&[scenario])
+                .set(sheet.capital_needed_idr);
+            self.solvency_capital_adequacy_ratio
+                .with_label_values(&[scenario])
+                .set(sheet.capital_adequacy_ratio.unwrap_or(f64::NAN));
+            for verdict in VERDICTS {
+                self.solvency_verdict
+                    .with_label_values(&[scenario, verdict.as_str()])
+                    .set(i64::from(sheet.verdict == verdict));
             }
         }
     }
