@@ -579,7 +579,6 @@ impl Metrics {
                 .usable_at_hour_idr(elapsed.floor() as u32)
                 .saturating_add(deposits) as f64,
         );
-        self.set_reserve(&inputs.reserve);
     }
 
     /// A finished projection that took `duration_seconds`, at wall-clock `now_unix_seconds`.
