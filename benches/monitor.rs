@@ -47,7 +47,7 @@ fn main() {
 fn conditional_monte_carlo() {
     let config = Config::default();
     let users = UserBase::synthetic(&config.user_base);
-    let projector = Projector::new(&config, &users);
+    let projector = Projector::new(&config, &users).unwrap();
     let mut times_ms = Vec::new();
     for version in 0..45u64 {
         let inputs = ProjectionInputs {

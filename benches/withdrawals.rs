@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sentinel::config::{Config, ScenarioName};
+use sentinel::model::process::WeekendProcess;
 use sentinel::model::user_base::UserBase;
 use sentinel::model::weekend::{BatchRequest, run_batch};
-use sentinel::model::withdrawals::WithdrawalModel;
 
 fn withdrawal_paths(c: &mut Criterion) {
     let config = Config::default();
@@ -17,7 +17,8 @@ fn withdrawal_paths(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(8));
     for name in [ScenarioName::Normal, ScenarioName::Severe] {
-        let model = WithdrawalModel::new(config.scenarios.get(name), &users, config.window.hours);
+        let model =
+            WeekendProcess::new(config.scenarios.get(name), &users, config.window.hours).unwrap();
         for paths in [10_000usize, 1_000_000] {
             group.throughput(Throughput::Elements(paths as u64));
             group.bench_with_input(

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod risk;
 
+pub use crate::model::process::{ScenarioConfig, ScenarioName};
 pub use risk::{InsuranceFundConfig, MarketConfig, SolvencyConfig, StressScenario, TiersConfig};
 
 /// Why a configuration was refused.
@@ -121,35 +122,6 @@ pub struct ScenariosConfig {
     pub severe: ScenarioConfig,
 }
 
-/// Withdrawal behaviour of one scenario.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScenarioConfig {
-    /// Mean institutional withdrawal arrivals per day (Poisson rate).
-    pub institutional_rate_per_day: f64,
-    /// Hours by which institutional panic leads retail panic.
-    pub institutional_lead_hours: f64,
-    /// Retail withdrawals per day in calm hours, as a fraction of retail balances.
-    pub retail_calm_rate_per_day: f64,
-    /// Retail withdrawals per day once panic is fully set in, fraction of retail balances.
-    pub retail_panic_rate_per_day: f64,
-    /// Hours over which the retail rate ramps linearly from calm to panic after the lead.
-    pub retail_ramp_hours: f64,
-    /// Coefficient of variation of one hour's aggregate retail flow (Gamma shape = 1/cv²).
-    pub retail_hourly_cv: f64,
-    /// Mean fraction of its remaining balance an institution withdraws in one jump.
-    pub jump_fraction_mean: f64,
-    /// Concentration α+β of the Beta law of that fraction (higher = less dispersed).
-    pub jump_fraction_concentration: f64,
-    /// Coefficient of variation of the per-path panic intensity (Gamma, mean 1), which
-    /// scales the institutional rate and the retail panic excess; 0 disables it.
-    pub intensity_cv: f64,
-    /// Lower end of the documented calibration range of the mean weekend total, share of fiat.
-    pub expected_share_low: f64,
-    /// Upper end of that range, share of fiat.
-    pub expected_share_high: f64,
-}
-
 /// Reserve economics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -180,57 +152,6 @@ pub struct ReserveConfig {
 pub struct FxConfig {
     /// IDR per USD, for the USD reference column only.
     pub usd_idr: f64,
-}
-
-/// A scenario's name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScenarioName {
-    /// Baseline weekend.
-    Normal,
-    /// Market correction.
-    Mild,
-    /// Loss of confidence.
-    Severe,
-}
-
-impl ScenarioName {
-    /// All scenarios, mildest first.
-    pub const ALL: [ScenarioName; 3] = [Self::Normal, Self::Mild, Self::Severe];
-
-    /// Lower-case name as used in config, CLI and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Normal => "normal",
-            Self::Mild => "mild",
-            Self::Severe => "severe",
-        }
-    }
-
-    /// A stable number per scenario, used to derive its random streams.
-    pub fn stream_id(self) -> u64 {
-        match self {
-            Self::Normal => 1,
-            Self::Mild => 2,
-            Self::Severe => 3,
-        }
-    }
-}
-
-impl std::fmt::Display for ScenarioName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ScenarioName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|n| n.as_str() == s)
-            .ok_or_else(|| format!("unknown scenario `{s}` (expected normal, mild or severe)"))
-    }
 }
 
 /// Which statistic of the planning scenario's weekend total the recommended reserve is.
@@ -510,60 +431,19 @@ fn validate_scenario(
     s: &ScenarioConfig,
     window_hours: u32,
 ) -> Result<(), ConfigError> {
-    let field = |f: &str| format!("scenarios.{name}.{f}");
-    within(
-        &field("institutional_rate_per_day"),
-        s.institutional_rate_per_day,
-        0.0,
-        1_000.0,
-    )?;
-    within(
-        &field("institutional_lead_hours"),
-        s.institutional_lead_hours,
-        0.0,
-        window_hours as f64,
-    )?;
-    within(
-        &field("retail_calm_rate_per_day"),
-        s.retail_calm_rate_per_day,
-        0.0,
-        1.0,
-    )?;
-    within(
-        &field("retail_panic_rate_per_day"),
-        s.retail_panic_rate_per_day,
-        0.0,
-        1.0,
-    )?;
-    within(
-        &field("retail_ramp_hours"),
-        s.retail_ramp_hours,
-        0.0,
-        window_hours as f64,
-    )?;
-    within(&field("retail_hourly_cv"), s.retail_hourly_cv, 0.01, 10.0)?;
-    if !(s.jump_fraction_mean > 0.0 && s.jump_fraction_mean <= 1.0) {
-        return Err(invalid(
-            &field("jump_fraction_mean"),
-            s.jump_fraction_mean,
-            "(0, 1]",
-        ));
+    crate::model::process::ScenarioLaws::new(s, window_hours)
+        .map(|_| ())
+        .map_err(|e| e.within_section(&format!("scenarios.{name}")).into())
+}
+
+impl From<crate::model::params::ParamError> for ConfigError {
+    fn from(e: crate::model::params::ParamError) -> Self {
+        Self::Invalid {
+            field: e.field,
+            value: e.value,
+            allowed: e.allowed,
+        }
     }
-    within(
-        &field("jump_fraction_concentration"),
-        s.jump_fraction_concentration,
-        0.01,
-        1e6,
-    )?;
-    within(&field("intensity_cv"), s.intensity_cv, 0.0, 10.0)?;
-    within(&field("expected_share_low"), s.expected_share_low, 0.0, 1.0)?;
-    within(
-        &field("expected_share_high"),
-        s.expected_share_high,
-        s.expected_share_low,
-        1.0,
-    )?;
-    Ok(())
 }
 
 fn invalid(field: &str, value: f64, allowed: &str) -> ConfigError {

@@ -44,7 +44,8 @@ fn regimes_after(
     seed: u64,
     hours: f64,
 ) -> [f64; 3] {
-    let model = ConditionalModel::new(config.scenarios.get(scenario), users, config.window.hours);
+    let model =
+        ConditionalModel::new(config.scenarios.get(scenario), users, config.window.hours).unwrap();
     let weekend = SyntheticWeekend {
         seed,
         opens_at_unix_ms: OPENS_MS,
@@ -66,6 +67,7 @@ fn regimes_after(
     marker.occurred_at_unix_ms = cutoff - 1;
     state.apply(&marker);
     Estimator::new(config, users)
+        .unwrap()
         .posterior(&state.inputs())
         .regimes
 }

@@ -25,14 +25,15 @@ fn record() -> Value {
         config.scenarios.get(ScenarioName::Severe),
         &users,
         config.window.hours,
-    );
+    )
+    .unwrap();
     let weekend = SyntheticWeekend {
         seed: 11,
         opens_at_unix_ms: OPENS_MS,
         retail_event_idr: 50_000_000,
     };
     let events = weekend.events(&model);
-    let projector = Projector::new(&config, &users);
+    let projector = Projector::new(&config, &users).unwrap();
     let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
     let mut state = MonitorState::new(
         calendar,

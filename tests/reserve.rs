@@ -1,15 +1,17 @@
 //! Reserve sizing, frontier and time-to-insolvency on the default severe scenario.
 
 use sentinel::config::{Config, ScenarioName};
+use sentinel::model::process::WeekendProcess;
 use sentinel::model::reserve::{NewsvendorCosts, SortedSample, safety_frontier, size_reserve};
 use sentinel::model::user_base::UserBase;
 use sentinel::model::weekend::{BatchRequest, run_batch};
-use sentinel::model::withdrawals::WithdrawalModel;
 
 fn severe_sample(paths: usize) -> (SortedSample, f64) {
     let config = Config::default();
     let users = UserBase::synthetic(&config.user_base);
-    let run = WithdrawalModel::new(&config.scenarios.severe, &users, 65).run(paths, 42, 3, &[]);
+    let run = WeekendProcess::new(&config.scenarios.severe, &users, 65)
+        .unwrap()
+        .run(paths, 42, 3, &[]);
     let totals = run.outcomes.iter().map(|o| o.total_idr() as f64).collect();
     (SortedSample::new(totals), users.total_fiat_idr() as f64)
 }

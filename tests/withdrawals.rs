@@ -2,8 +2,9 @@
 //! the institutional lead, calibration and thread-count determinism.
 
 use sentinel::config::{Config, ScenarioConfig, ScenarioName};
+use sentinel::model::process::WeekendProcess;
 use sentinel::model::user_base::UserBase;
-use sentinel::model::withdrawals::{ScenarioRun, WithdrawalModel};
+use sentinel::model::withdrawals::ScenarioRun;
 
 const HOURS: u32 = 65;
 
@@ -41,7 +42,9 @@ fn assert_close(what: &str, observed: f64, expected: f64, standard_error: f64, z
 }
 
 fn run(scenario: &ScenarioConfig, users: &UserBase, paths: usize, seed: u64) -> ScenarioRun {
-    WithdrawalModel::new(scenario, users, HOURS).run(paths, seed, 1, &[])
+    WeekendProcess::new(scenario, users, HOURS)
+        .unwrap()
+        .run(paths, seed, 1, &[])
 }
 
 #[test]
@@ -86,7 +89,7 @@ fn retail_panic_ramps_only_after_the_institutional_lead() {
     s.institutional_lead_hours = 6.0;
     s.retail_ramp_hours = 6.0;
     let paths = 4_000;
-    let model = WithdrawalModel::new(&s, &users, HOURS);
+    let model = WeekendProcess::new(&s, &users, HOURS).unwrap();
     let run = model.run(paths, 11, 1, &[]);
     let calm_mu = 1e12 * 0.01 / 24.0;
     let panic_mu = 1e12 * 0.12 / 24.0;
@@ -242,12 +245,9 @@ fn default_scenarios_land_in_their_documented_ranges() {
     let fiat = users.total_fiat_idr() as f64;
     for name in ScenarioName::ALL {
         let s = config.scenarios.get(name);
-        let run = WithdrawalModel::new(s, &users, config.window.hours).run(
-            10_000,
-            42,
-            name.stream_id(),
-            &[],
-        );
+        let run = WeekendProcess::new(s, &users, config.window.hours)
+            .unwrap()
+            .run(10_000, 42, name.stream_id(), &[]);
         let share = run
             .outcomes
             .iter()
@@ -269,7 +269,9 @@ fn severe_institutions_move_before_retail() {
     let config = Config::default();
     let users = UserBase::synthetic(&config.user_base);
     let s = &config.scenarios.severe;
-    let run = WithdrawalModel::new(s, &users, config.window.hours).run(10_000, 42, 3, &[]);
+    let run = WeekendProcess::new(s, &users, config.window.hours)
+        .unwrap()
+        .run(10_000, 42, 3, &[]);
     let lead = s.institutional_lead_hours as usize;
     let first: f64 = run.mean_hourly_institutional_idr[..lead].iter().sum();
     let retail_first: f64 = run.mean_hourly_retail_idr[..lead].iter().sum();
@@ -289,7 +291,7 @@ fn severe_institutions_move_before_retail() {
 fn results_do_not_depend_on_the_thread_count() {
     let config = Config::default();
     let users = UserBase::synthetic(&config.user_base);
-    let model = WithdrawalModel::new(&config.scenarios.severe, &users, config.window.hours);
+    let model = WeekendProcess::new(&config.scenarios.severe, &users, config.window.hours).unwrap();
     let on = |threads| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -28,7 +28,8 @@ pub(super) fn run(args: FeedArgs) -> anyhow::Result<()> {
         config.scenarios.get(args.scenario),
         &users,
         config.window.hours,
-    );
+    )
+    .context("scenario parameters")?;
     let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
     let weekend = SyntheticWeekend {
         seed: args.seed,

@@ -66,6 +66,7 @@ fn to_status(error: EngineError) -> Status {
         EngineError::Store(e) => Status::unavailable(format!("event store: {e}")),
         EngineError::Commit(e) => Status::unavailable(e),
         EngineError::Stopped => Status::unavailable("the monitor is shutting down"),
+        EngineError::Config(e) => Status::internal(format!("invalid config: {e}")),
     }
 }
 

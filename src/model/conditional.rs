@@ -1,10 +1,9 @@
 //! Conditional simulation: the rest of a weekend window given what has already been
 //! withdrawn, against a reserve whose layers become usable at their hours.
 //!
-//! The processes are those of [`crate::model::withdrawals`] (the retail schedule comes from
-//! [`WithdrawalModel::retail_hourly_mean_idr`]); the live monitor draws the path parameters
-//! (regime, institutional rate, retail panic multiplier) from its posterior and calls
-//! [`ConditionalModel::simulate_from`].
+//! The laws are the [`WeekendProcess`]'s ([`crate::model::process`]); the live monitor draws
+//! the path parameters (scenario, institutional rate, retail panic multiplier) from its
+//! posterior and calls [`ConditionalModel::simulate_from`].
 //!
 //! Retail hourly flows `Gamma(k, μ_h/k)` are drawn with the Wilson–Hilferty transform
 //! `X = μ_h · (1 − 1/(9k) + z/(3√k))³`, `z ~ N(0, 1)`, when `k ≥ 2` (retail CV ≤ 0.71):
@@ -18,12 +17,12 @@
 //! `f ~ Beta`) and the cohort can never withdraw more than it holds.
 
 use rand::RngExt;
-use rand_distr::{Beta, Distribution, Exp1, Gamma, StandardNormal};
+use rand_distr::StandardNormal;
 
-use crate::config::ScenarioConfig;
+use crate::model::params::ParamError;
+use crate::model::process::{PathIntensity, ScenarioConfig, WeekendProcess};
 use crate::model::rng::PathRng;
 use crate::model::user_base::UserBase;
-use crate::model::withdrawals::{PathIntensity, WithdrawalModel};
 
 /// Where a path starts.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -106,85 +105,62 @@ pub enum SimulatedFlow {
     },
 }
 
-/// One scenario's withdrawal processes, ready to simulate from any point of the window.
+/// One scenario's withdrawal process, ready to simulate from any point of the window.
 #[derive(Debug, Clone)]
 pub struct ConditionalModel {
-    schedule: WithdrawalModel,
-    retail_total_idr: u64,
-    /// `Gamma(k, 1)`; an hour's retail flow is this times `μ_h / k`.
-    retail_unit_gamma: Option<Gamma<f64>>,
-    retail_shape: f64,
+    process: WeekendProcess,
     /// Retail mean flow of each hour at multiplier 0 (the calm part), IDR:
     /// `μ_h(m) = max(0, calm_h + m · excess_h)` reproduces
-    /// [`WithdrawalModel::retail_hourly_mean_idr`] exactly (both daily rates are ≥ 0).
+    /// [`WeekendProcess::retail_hourly_mean_idr`] exactly (both daily rates are ≥ 0).
     retail_calm_idr: Vec<f64>,
     /// The panic excess of each hour at multiplier 1, IDR.
     retail_excess_idr: Vec<f64>,
     /// `(1 − 1/(9k), 1/(3√k))` of the Wilson–Hilferty transform when `k ≥ 2`.
     wilson_hilferty: Option<(f64, f64)>,
-    jump_fraction: Option<Beta<f64>>,
-    balances_idr: Vec<u64>,
-    /// `prefix_idr[i] = Σ balances_idr[0..=i]`.
-    prefix_idr: Vec<u64>,
-    institutional_total_idr: u64,
 }
 
 impl ConditionalModel {
-    /// Prepares `scenario` (already validated) over `users` for a window of `window_hours`.
-    pub fn new(scenario: &ScenarioConfig, users: &UserBase, window_hours: u32) -> Self {
-        let retail_shape = 1.0 / (scenario.retail_hourly_cv * scenario.retail_hourly_cv);
-        let mean = scenario.jump_fraction_mean;
-        let concentration = scenario.jump_fraction_concentration;
-        let jump_fraction = if mean < 1.0 {
-            Beta::new(mean * concentration, (1.0 - mean) * concentration).ok()
-        } else {
-            None
-        };
-        let mut running = 0u64;
-        let prefix_idr: Vec<u64> = users
-            .institutional_balances_idr
-            .iter()
-            .map(|b| {
-                running = running.saturating_add(*b);
-                running
-            })
+    /// Validates `scenario` and prepares it over `users` for a window of `window_hours`.
+    pub fn new(
+        scenario: &ScenarioConfig,
+        users: &UserBase,
+        window_hours: u32,
+    ) -> Result<Self, ParamError> {
+        Ok(Self::from_process(WeekendProcess::new(
+            scenario,
+            users,
+            window_hours,
+        )?))
+    }
+
+    /// Prepares `process` for conditional simulation.
+    pub fn from_process(process: WeekendProcess) -> Self {
+        let hours = process.window_hours();
+        let retail_calm_idr: Vec<f64> = (0..hours)
+            .map(|h| process.retail_hourly_mean_idr(h, 0.0))
             .collect();
-        let schedule = WithdrawalModel::new(scenario, users, window_hours);
-        let retail_calm_idr: Vec<f64> = (0..window_hours)
-            .map(|h| schedule.retail_hourly_mean_idr(h, 0.0))
-            .collect();
-        let retail_excess_idr = (0..window_hours)
+        let retail_excess_idr = (0..hours)
             .zip(&retail_calm_idr)
-            .map(|(h, calm)| schedule.retail_hourly_mean_idr(h, 1.0) - calm)
+            .map(|(h, calm)| process.retail_hourly_mean_idr(h, 1.0) - calm)
             .collect();
+        let k = process.laws().retail.shape();
         Self {
-            schedule,
             retail_calm_idr,
             retail_excess_idr,
-            retail_total_idr: users.retail_total_idr(),
-            retail_unit_gamma: Gamma::new(retail_shape, 1.0).ok(),
-            retail_shape,
-            wilson_hilferty: (retail_shape >= WILSON_HILFERTY_MIN_SHAPE).then(|| {
-                (
-                    1.0 - 1.0 / (9.0 * retail_shape),
-                    1.0 / (3.0 * retail_shape.sqrt()),
-                )
-            }),
-            jump_fraction,
-            balances_idr: users.institutional_balances_idr.clone(),
-            prefix_idr,
-            institutional_total_idr: running,
+            wilson_hilferty: (k >= WILSON_HILFERTY_MIN_SHAPE)
+                .then(|| (1.0 - 1.0 / (9.0 * k), 1.0 / (3.0 * k.sqrt()))),
+            process,
         }
     }
 
     /// Hours in the window.
     pub fn window_hours(&self) -> u32 {
-        self.schedule.window_hours()
+        self.process.window_hours()
     }
 
-    /// The batch model this one follows (retail schedule, intensity prior).
-    pub fn withdrawal_model(&self) -> &WithdrawalModel {
-        &self.schedule
+    /// The process this model continues.
+    pub fn process(&self) -> &WeekendProcess {
+        &self.process
     }
 
     /// Simulates the rest of the window from `start` with the given path parameters,
@@ -203,7 +179,7 @@ impl ConditionalModel {
     /// Simulates a whole weekend from the close with the prior intensity and reports each
     /// hour's retail total and each institutional jump with its arrival time.
     pub fn simulate_flows(&self, rng: &mut PathRng, on_flow: impl FnMut(SimulatedFlow)) {
-        let intensity = self.schedule.draw_intensity(rng);
+        let intensity = self.process.draw_intensity(rng);
         let start = ConditionalStart::default();
         self.simulate(rng, &start, intensity, &ReserveSchedule::default(), on_flow);
     }
@@ -219,20 +195,20 @@ impl ConditionalModel {
         let hours = self.window_hours();
         let elapsed = start.elapsed_hours.clamp(0.0, hours as f64);
         let first_hour = (elapsed.floor() as u32).min(hours.saturating_sub(1));
-        let retail_total = self.retail_total_idr as f64;
-        let mut retail = start.retail_withdrawn_idr.min(self.retail_total_idr) as f64;
+        let retail_total_idr = self.process.retail_total_idr();
+        let retail_total = retail_total_idr as f64;
+        let mut retail = start.retail_withdrawn_idr.min(retail_total_idr) as f64;
         let mut institutional = start
             .institutional_withdrawn_idr
-            .min(self.institutional_total_idr);
+            .min(self.process.institutions().total_idr());
         let mut outcome = ConditionalOutcome::default();
         outcome.observe_idr(
             first_hour,
             retail + institutional as f64,
             reserve.usable_at(first_hour),
         );
-        let rate = intensity.institutional_rate_per_hour;
         let m = intensity.retail_panic_multiplier;
-        let mut next_arrival = next_arrival_after(rng, elapsed, rate);
+        let mut next_arrival = self.process.next_arrival_after(rng, elapsed, &intensity);
         for hour in first_hour..hours {
             let h = hour as usize;
             let ahead = ((hour + 1) as f64 - elapsed).clamp(0.0, 1.0);
@@ -246,7 +222,9 @@ impl ConditionalModel {
                     at_hours: next_arrival,
                     amount_idr: jump_idr,
                 });
-                next_arrival = next_arrival_after(rng, next_arrival, rate);
+                next_arrival = self
+                    .process
+                    .next_arrival_after(rng, next_arrival, &intensity);
             }
             on_flow(SimulatedFlow::RetailHour {
                 hour,
@@ -264,22 +242,22 @@ impl ConditionalModel {
             let z: f64 = rng.sample(StandardNormal);
             return (centre + spread * z).max(0.0).powi(3);
         }
-        self.retail_unit_gamma
-            .map_or(1.0, |g| g.sample(rng) / self.retail_shape)
+        let retail = &self.process.laws().retail;
+        retail.draw_unit_gamma(rng) / retail.shape()
     }
 
     /// One institutional jump when the cohort has already withdrawn `withdrawn_total_idr`:
     /// `f · ρ · b_i` with `i` picked ∝ `b_i`, IDR.
     fn draw_scaled_jump(&self, rng: &mut PathRng, withdrawn_total_idr: u64) -> u64 {
-        let total = self.institutional_total_idr;
+        let book = self.process.institutions();
+        let total = book.total_idr();
         let remaining = total.saturating_sub(withdrawn_total_idr);
         if remaining == 0 {
             return 0;
         }
-        let u = rng.random_range(0..total);
-        let account = self.prefix_idr.partition_point(|&c| c <= u);
-        let balance = self.balances_idr.get(account).copied().unwrap_or(0) as f64;
-        let fraction = self.jump_fraction.map_or(1.0, |b| b.sample(rng));
+        let account = book.pick_by_balance(rng);
+        let balance = book.balances_idr().get(account).copied().unwrap_or(0) as f64;
+        let fraction = self.process.laws().jump_fraction.draw(rng);
         let amount = fraction * balance * remaining as f64 / total as f64;
         (amount.round() as u64).min(remaining)
     }
@@ -287,15 +265,6 @@ impl ConditionalModel {
 
 /// Smallest Gamma shape drawn with the Wilson–Hilferty transform.
 const WILSON_HILFERTY_MIN_SHAPE: f64 = 2.0;
-
-/// The next Poisson arrival after `after_hours` at `rate_per_hour`; never at rate 0.
-fn next_arrival_after(rng: &mut PathRng, after_hours: f64, rate_per_hour: f64) -> f64 {
-    if rate_per_hour > 0.0 {
-        after_hours + rng.sample::<f64, _>(Exp1) / rate_per_hour
-    } else {
-        f64::INFINITY
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -309,7 +278,7 @@ mod tests {
         let mut base = config.user_base.clone();
         base.users = 1_000;
         let users = UserBase::synthetic(&base);
-        let model = ConditionalModel::new(&config.scenarios.normal, &users, 65);
+        let model = ConditionalModel::new(&config.scenarios.normal, &users, 65).unwrap();
         let mut rng = path_rng(1, 2, 3);
         let n = 200_000;
         let draws: Vec<f64> = (0..n).map(|_| model.unit_retail_draw(&mut rng)).collect();
@@ -326,7 +295,7 @@ mod tests {
         let mut base = config.user_base.clone();
         base.users = 1_000;
         let users = UserBase::synthetic(&base);
-        let model = ConditionalModel::new(&config.scenarios.severe, &users, 65);
+        let model = ConditionalModel::new(&config.scenarios.severe, &users, 65).unwrap();
         let start = ConditionalStart {
             elapsed_hours: 10.5,
             retail_withdrawn_idr: users.retail_total_idr() / 2,

@@ -5,6 +5,8 @@
 pub mod conditional;
 pub mod insurance;
 pub mod market;
+pub mod params;
+pub mod process;
 pub mod reserve;
 pub mod rng;
 pub mod solvency;

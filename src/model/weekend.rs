@@ -11,6 +11,7 @@ use crate::config::risk::{ReserveBasis, StressScenario};
 use crate::config::{Config, ReservePolicy, ScenarioName};
 use crate::model::insurance::{InsuranceReport, run_insurance_fund};
 use crate::model::market::MarketHistory;
+use crate::model::process::WeekendProcess;
 use crate::model::reserve::{
     FrontierPoint, NewsvendorCosts, ReserveSizing, SortedSample, TimeToInsolvency, safety_frontier,
     size_reserve, time_to_insolvency,
@@ -24,7 +25,7 @@ use crate::model::tiers::{LayerTargets, ReserveTiers, reserve_layers};
 use crate::model::user_base::{Concentration, UserBase};
 use crate::model::var::{VarReport, var_suite};
 use crate::model::window::WeekendWindow;
-use crate::model::withdrawals::{ScenarioRun, WithdrawalModel};
+use crate::model::withdrawals::ScenarioRun;
 
 /// Failure probability the "safe share" of the frontier is read at.
 const SAFE_FAILURE_PROBABILITY: f64 = 0.01;
@@ -234,8 +235,10 @@ pub fn run_batch_with_market(
         underage_per_year: r.underage_cost_per_year(),
     };
     let rule_idr = r.rule_of_thumb_share * total_fiat;
-    let model_of =
-        |name: ScenarioName| WithdrawalModel::new(config.scenarios.get(name), users, window.hours);
+    let model_of = |name: ScenarioName| {
+        WeekendProcess::new(config.scenarios.get(name), users, window.hours)
+            .expect("validated scenario")
+    };
     let run_of = |name: ScenarioName, thresholds: &[u64]| {
         model_of(name).run(request.paths, request.seed, name.stream_id(), thresholds)
     };

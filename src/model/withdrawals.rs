@@ -1,36 +1,20 @@
-//! The weekend withdrawal Monte Carlo: hour by hour over the bank-rail window.
+//! The batch engine: whole weekends of the [`WeekendProcess`] (laws in
+//! [`crate::model::process`]), hour by hour from the close, in parallel over fixed chunks.
 //!
-//! Two processes, one per cohort:
-//! - **retail**: an aggregate hourly flow, `X_h ~ Gamma(k, μ_h / k)` with `k = 1 / cv²`, so
-//!   `E[X_h] = μ_h` and `Var[X_h] = μ_h² cv²`. The hourly mean is a fraction of the retail
-//!   balances at the close: `μ_h = R₀ · r_h / 24`, where the daily rate `r_h` ramps linearly
-//!   from the calm rate to the panic rate starting `lead` hours after the rails close
-//!   (institutions move first; retail follows).
-//! - **institutional**: Poisson arrivals at `λ` per day from the first hour. Each arrival
-//!   picks an institution with probability proportional to its *remaining* balance and
-//!   withdraws a fraction `f ~ Beta` of that remaining balance, so no institution ever
-//!   withdraws more than it holds.
-//!
-//! Per path a panic intensity `m ~ Gamma(1/c², c²)` (mean 1, CV `c`) scales the
-//! institutional rate and the retail panic excess: scenario severity is uncertain, and
-//! that uncertainty is what a live monitor later learns about.
-//!
-//! Amounts are whole rupiah; cumulative retail withdrawals are capped at the retail
-//! balances, so in every path each cohort's withdrawals stay within its holdings.
+//! Institutional jumps here are attributed to accounts: each arrival picks an institution
+//! with probability proportional to its *remaining* balance (exact rejection sampling) and
+//! withdraws a `Beta` fraction of that remaining balance, so no institution ever withdraws
+//! more than it holds. Amounts are whole rupiah; cumulative retail withdrawals are capped at
+//! the retail balances, so in every path each cohort's withdrawals stay within its holdings.
 
 use rand::RngExt;
-use rand_distr::{Beta, Distribution, Exp1, Gamma};
 use rayon::prelude::*;
 
-use crate::config::ScenarioConfig;
+use crate::model::process::{InstitutionalBook, WeekendProcess};
 use crate::model::rng::{PathRng, path_rng};
-use crate::model::user_base::UserBase;
 
 /// Paths per unit of parallel work. Fixed, so results do not depend on the thread count.
 pub const PATHS_PER_CHUNK: usize = 1024;
-
-/// Hours per day, for converting daily rates.
-const HOURS_PER_DAY: f64 = 24.0;
 
 /// Proposals of the rejection sampler before it falls back to an exact scan.
 const MAX_PROPOSALS: usize = 64;
@@ -51,15 +35,6 @@ impl PathOutcome {
     pub fn total_idr(&self) -> u64 {
         self.retail_idr + self.institutional_idr
     }
-}
-
-/// The draws of one path that are not hourly: how hard this weekend panics.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PathIntensity {
-    /// Institutional arrivals per hour on this path.
-    pub institutional_rate_per_hour: f64,
-    /// Multiplier of the retail panic excess on this path (1 = the scenario's own level).
-    pub retail_panic_multiplier: f64,
 }
 
 /// Every path of one scenario, reduced to what the reports need.
@@ -83,64 +58,32 @@ impl ScenarioRun {
     }
 }
 
-/// Institutional balances prepared for balance-weighted picking.
-#[derive(Debug, Clone)]
-struct InstitutionalBook {
-    balances_idr: Vec<u64>,
-    /// `prefix[i] = Σ balances[0..=i]`.
-    prefix_idr: Vec<u64>,
-    total_idr: u64,
-}
-
-impl InstitutionalBook {
-    fn new(balances_idr: &[u64]) -> Self {
-        let mut running = 0u64;
-        let prefix_idr = balances_idr
-            .iter()
-            .map(|b| {
-                running += b;
-                running
-            })
-            .collect();
-        Self {
-            balances_idr: balances_idr.to_vec(),
-            prefix_idr,
-            total_idr: running,
+/// Picks an institution with probability proportional to its *remaining* balance:
+/// propose by balance at the close, accept with probability remaining / initial (exact).
+/// Falls back to an exact scan when most of the book has already left.
+fn pick_by_remaining(
+    book: &InstitutionalBook,
+    rng: &mut PathRng,
+    ledger: &InstitutionalLedger,
+    remaining_total_idr: u64,
+) -> usize {
+    let balances = book.balances_idr();
+    for _ in 0..MAX_PROPOSALS {
+        let i = book.pick_by_balance(rng);
+        let balance = balances[i];
+        if rng.random_range(0..balance) < balance - ledger.withdrawn_idr[i] {
+            return i;
         }
     }
-
-    /// Picks an institution with probability proportional to its remaining balance:
-    /// propose by initial balance, accept with probability remaining / initial (exact).
-    /// Falls back to an exact scan when most of the book has already left.
-    fn pick(
-        &self,
-        rng: &mut PathRng,
-        ledger: &InstitutionalLedger,
-        remaining_total_idr: u64,
-    ) -> usize {
-        for _ in 0..MAX_PROPOSALS {
-            let u = rng.random_range(0..self.total_idr);
-            let i = self.prefix_idr.partition_point(|&c| c <= u);
-            let balance = self.balances_idr[i];
-            if rng.random_range(0..balance) < balance - ledger.withdrawn_idr[i] {
-                return i;
-            }
+    let mut u = rng.random_range(0..remaining_total_idr);
+    for (i, (&balance, &withdrawn)) in balances.iter().zip(&ledger.withdrawn_idr).enumerate() {
+        let remaining = balance - withdrawn;
+        if u < remaining {
+            return i;
         }
-        let mut u = rng.random_range(0..remaining_total_idr);
-        for (i, (&balance, &withdrawn)) in self
-            .balances_idr
-            .iter()
-            .zip(&ledger.withdrawn_idr)
-            .enumerate()
-        {
-            let remaining = balance - withdrawn;
-            if u < remaining {
-                return i;
-            }
-            u -= remaining;
-        }
-        unreachable!("u < remaining_total_idr = Σ remaining balances")
+        u -= remaining;
     }
+    unreachable!("u < remaining_total_idr = Σ remaining balances")
 }
 
 /// What each institution has withdrawn so far on the current path, IDR. Reused across
@@ -182,82 +125,8 @@ impl InstitutionalLedger {
     }
 }
 
-/// A scenario's withdrawal process over a user base, ready to simulate.
-#[derive(Debug, Clone)]
-pub struct WithdrawalModel {
-    scenario: ScenarioConfig,
-    window_hours: u32,
-    retail_total_idr: u64,
-    institutions: InstitutionalBook,
-    /// `Gamma(k, 1)`; an hour's retail flow is this times `μ_h / k`.
-    retail_unit_gamma: Gamma<f64>,
-    retail_shape: f64,
-    jump_fraction: Option<Beta<f64>>,
-    intensity: Option<Gamma<f64>>,
-}
-
-impl WithdrawalModel {
-    /// Prepares `scenario` (already validated) over `users` for a window of `window_hours`.
-    pub fn new(scenario: &ScenarioConfig, users: &UserBase, window_hours: u32) -> Self {
-        let retail_shape = 1.0 / (scenario.retail_hourly_cv * scenario.retail_hourly_cv);
-        let jump_fraction = (scenario.jump_fraction_mean < 1.0).then(|| {
-            let a = scenario.jump_fraction_mean * scenario.jump_fraction_concentration;
-            let b = (1.0 - scenario.jump_fraction_mean) * scenario.jump_fraction_concentration;
-            Beta::new(a, b).expect("validated Beta parameters")
-        });
-        let intensity = (scenario.intensity_cv > 0.0).then(|| {
-            let shape = 1.0 / (scenario.intensity_cv * scenario.intensity_cv);
-            Gamma::new(shape, 1.0 / shape).expect("validated intensity CV")
-        });
-        Self {
-            scenario: scenario.clone(),
-            window_hours,
-            retail_total_idr: users.retail_total_idr(),
-            institutions: InstitutionalBook::new(&users.institutional_balances_idr),
-            retail_unit_gamma: Gamma::new(retail_shape, 1.0).expect("validated retail CV"),
-            retail_shape,
-            jump_fraction,
-            intensity,
-        }
-    }
-
-    /// Hours in the window.
-    pub fn window_hours(&self) -> u32 {
-        self.window_hours
-    }
-
-    /// How far retail panic has set in during hour `hour` (0-based), 0..=1:
-    /// a linear ramp over `retail_ramp_hours` starting `institutional_lead_hours` after
-    /// the close, evaluated at the middle of the hour.
-    pub fn retail_panic_progress(&self, hour: u32) -> f64 {
-        let since_lead = hour as f64 + 0.5 - self.scenario.institutional_lead_hours;
-        if self.scenario.retail_ramp_hours <= 0.0 {
-            return if since_lead >= 0.0 { 1.0 } else { 0.0 };
-        }
-        (since_lead / self.scenario.retail_ramp_hours).clamp(0.0, 1.0)
-    }
-
-    /// Mean retail flow in hour `hour` given the path's panic multiplier, IDR:
-    /// `μ_h = R₀ · max(0, calm + m·(panic − calm)·progress_h) / 24`.
-    pub fn retail_hourly_mean_idr(&self, hour: u32, panic_multiplier: f64) -> f64 {
-        let s = &self.scenario;
-        let excess = s.retail_panic_rate_per_day - s.retail_calm_rate_per_day;
-        let rate_per_day = (s.retail_calm_rate_per_day
-            + panic_multiplier * excess * self.retail_panic_progress(hour))
-        .max(0.0);
-        self.retail_total_idr as f64 * rate_per_day / HOURS_PER_DAY
-    }
-
-    /// Draws the path's panic intensity.
-    pub fn draw_intensity(&self, rng: &mut PathRng) -> PathIntensity {
-        let m = self.intensity.map_or(1.0, |g| g.sample(rng));
-        PathIntensity {
-            institutional_rate_per_hour: self.scenario.institutional_rate_per_day * m
-                / HOURS_PER_DAY,
-            retail_panic_multiplier: m,
-        }
-    }
-
+/// The batch engine: whole weekends of the [`WeekendProcess`], from the close.
+impl WeekendProcess {
     /// Simulates one weekend. `on_hour(h, retail_idr, institutional_idr)` sees each hour's
     /// withdrawals, `thresholds_idr` are reserves whose first-passage hour is written to
     /// `first_passage_hours` (same length; 0 = never exceeded).
@@ -272,14 +141,9 @@ impl WithdrawalModel {
         ledger.reset();
         first_passage_hours.fill(0);
         let intensity = self.draw_intensity(rng);
-        let rate = intensity.institutional_rate_per_hour;
-        let mut next_arrival = if rate > 0.0 {
-            rng.sample::<f64, _>(Exp1) / rate
-        } else {
-            f64::INFINITY
-        };
+        let mut next_arrival = self.next_arrival_after(rng, 0.0, &intensity);
         let mut outcome = PathOutcome::default();
-        for hour in 0..self.window_hours {
+        for hour in 0..self.window_hours() {
             let retail = self.draw_retail_hour(
                 rng,
                 hour,
@@ -291,7 +155,7 @@ impl WithdrawalModel {
                 institutional +=
                     self.draw_jump(rng, ledger, outcome.institutional_idr + institutional);
                 outcome.institutional_jumps += 1;
-                next_arrival += rng.sample::<f64, _>(Exp1) / rate;
+                next_arrival = self.next_arrival_after(rng, next_arrival, &intensity);
             }
             outcome.retail_idr += retail;
             outcome.institutional_idr += institutional;
@@ -319,8 +183,9 @@ impl WithdrawalModel {
         if mean <= 0.0 {
             return 0;
         }
-        let draw = self.retail_unit_gamma.sample(rng) * mean / self.retail_shape;
-        (draw.floor() as u64).min(self.retail_total_idr - withdrawn_idr)
+        let retail = &self.laws().retail;
+        let draw = retail.draw_unit_gamma(rng) * mean / retail.shape();
+        (draw.floor() as u64).min(self.retail_total_idr() - withdrawn_idr)
     }
 
     /// One institutional jump: a Beta fraction of a balance-weighted institution's
@@ -331,13 +196,14 @@ impl WithdrawalModel {
         ledger: &mut InstitutionalLedger,
         withdrawn_total_idr: u64,
     ) -> u64 {
-        let remaining_total = self.institutions.total_idr - withdrawn_total_idr;
+        let book = self.institutions();
+        let remaining_total = book.total_idr() - withdrawn_total_idr;
         if remaining_total == 0 {
             return 0;
         }
-        let account = self.institutions.pick(rng, ledger, remaining_total);
-        let remaining = self.institutions.balances_idr[account] - ledger.withdrawn_idr(account);
-        let fraction = self.jump_fraction.map_or(1.0, |b| b.sample(rng));
+        let account = pick_by_remaining(book, rng, ledger, remaining_total);
+        let remaining = book.balances_idr()[account] - ledger.withdrawn_idr(account);
+        let fraction = self.laws().jump_fraction.draw(rng);
         let amount = ((fraction * remaining as f64).round() as u64).min(remaining);
         ledger.add(account, amount);
         amount
@@ -345,7 +211,7 @@ impl WithdrawalModel {
 
     /// A ledger sized for this model's institutions.
     pub fn new_ledger(&self) -> InstitutionalLedger {
-        InstitutionalLedger::new(self.institutions.balances_idr.len())
+        InstitutionalLedger::new(self.institutions().balances_idr().len())
     }
 
     /// Simulates `paths` weekends in parallel. Path `i` uses stream `(seed, stream, i)`,
@@ -370,7 +236,7 @@ impl WithdrawalModel {
         stream: u64,
         thresholds_idr: &[u64],
     ) -> ChunkResult {
-        let hours = self.window_hours as usize;
+        let hours = self.window_hours() as usize;
         let mut part = ChunkResult {
             outcomes: Vec::with_capacity(range.len()),
             first_passage_hours: vec![Vec::with_capacity(range.len()); thresholds_idr.len()],
@@ -400,7 +266,7 @@ impl WithdrawalModel {
     }
 
     fn merge(&self, parts: Vec<ChunkResult>, paths: usize, thresholds: usize) -> ScenarioRun {
-        let hours = self.window_hours as usize;
+        let hours = self.window_hours() as usize;
         let mut run = ScenarioRun {
             outcomes: Vec::with_capacity(paths),
             first_passage_hours: vec![Vec::with_capacity(paths); thresholds],

@@ -403,7 +403,7 @@ mod tests {
             window: None,
             reserve: ReservePosition::immediate(u64::MAX / 4),
         };
-        let mut p = Projector::new(&config, &users).project(&inputs);
+        let mut p = Projector::new(&config, &users).unwrap().project(&inputs);
         p.simulation.breach_probability = breach_probability;
         p.elapsed_hours = elapsed_hours;
         p

@@ -24,16 +24,14 @@
 use rand::RngExt;
 use rand_distr::Distribution;
 use statrs::distribution::{ContinuousCDF, Gamma as GammaLaw};
-use statrs::function::gamma::{digamma, ln_gamma};
+use statrs::function::gamma::ln_gamma;
 
-use crate::config::{Config, ScenarioConfig, ScenarioName};
+use crate::config::Config;
+use crate::model::params::ParamError;
+use crate::model::process::{HOURS_PER_DAY, PathIntensity, ScenarioName, WeekendProcess};
 use crate::model::rng::PathRng;
 use crate::model::user_base::UserBase;
-use crate::model::withdrawals::{PathIntensity, WithdrawalModel};
 use crate::monitor::state::ProjectionInputs;
-
-/// Hours per day.
-const HOURS_PER_DAY: f64 = 24.0;
 /// Points of the retail panic-multiplier grid.
 const RETAIL_GRID_POINTS: usize = 32;
 /// Gamma shape standing in for a point mass when a scenario's intensity CV is 0.
@@ -54,10 +52,22 @@ impl GammaPosterior {
     /// The prior of a scenario: `Gamma(1/c², (1/c²)/λ)` with mean `λ` per day and CV `c`.
     pub fn from_scenario(rate_per_day: f64, intensity_cv: f64) -> Self {
         let shape = if intensity_cv > 0.0 {
-            1.0 / (intensity_cv * intensity_cv)
+            crate::model::params::gamma_shape_of_cv(intensity_cv)
         } else {
             POINT_MASS_SHAPE
         };
+        Self::with_shape(rate_per_day, shape)
+    }
+
+    /// The prior of `process`: its arrival rate times its panic multiplier's law.
+    pub fn of_process(process: &WeekendProcess) -> Self {
+        let laws = process.laws();
+        let shape = laws.intensity.shape().unwrap_or(POINT_MASS_SHAPE);
+        Self::with_shape(laws.arrivals.mean_rate_per_day(), shape)
+    }
+
+    /// `Gamma(a, a/λ)`: shape `a`, mean `λ` per day.
+    fn with_shape(rate_per_day: f64, shape: f64) -> Self {
         Self {
             shape,
             rate_days: shape / rate_per_day.max(f64::MIN_POSITIVE),
@@ -153,10 +163,8 @@ struct ScenarioPrior {
     rate: GammaPosterior,
     jump_log_mean: f64,
     jump_log_var: f64,
-    retail_shape: f64,
-    retail_log_gamma_shape: f64,
     retail_grid: Vec<f64>,
-    schedule: WithdrawalModel,
+    process: WeekendProcess,
 }
 
 /// Turns the window's tallies into posteriors. Built once per configuration.
@@ -176,6 +184,7 @@ pub struct Posterior {
     retail: Vec<(Vec<f64>, Vec<f64>)>,
     rate_draws: Vec<Option<rand_distr::Gamma<f64>>>,
     arrivals: u64,
+    /// Exposure of the arrival clock, days (every scenario's Poisson clock runs alike).
     exposure_days: f64,
 }
 
@@ -190,7 +199,7 @@ pub struct PathDraw {
 
 impl Estimator {
     /// Priors from `config` (scenarios, regime priors) and the user base's balances.
-    pub fn new(config: &Config, users: &UserBase) -> Self {
+    pub fn new(config: &Config, users: &UserBase) -> Result<Self, ParamError> {
         let m = &config.monitor;
         let priors = [
             m.regime_prior_normal,
@@ -202,30 +211,33 @@ impl Estimator {
             .iter()
             .zip(priors)
             .map(|(&name, prior)| {
-                let s = config.scenarios.get(name);
-                let (f_mean, f_var) = log_beta_moments(s);
-                let retail_shape = 1.0 / (s.retail_hourly_cv * s.retail_hourly_cv);
-                ScenarioPrior {
+                let process =
+                    WeekendProcess::new(config.scenarios.get(name), users, config.window.hours)
+                        .map_err(|e| e.within_section(&format!("scenarios.{name}")))?;
+                let (f_mean, f_var) = process.laws().jump_fraction.log_moments();
+                Ok(ScenarioPrior {
                     log_prior: prior.ln(),
-                    rate: GammaPosterior::from_scenario(
-                        s.institutional_rate_per_day,
-                        s.intensity_cv,
-                    ),
+                    rate: GammaPosterior::of_process(&process),
                     jump_log_mean: sb_mean + f_mean,
                     jump_log_var: (sb_var + f_var).max(1e-6),
-                    retail_shape,
-                    retail_log_gamma_shape: ln_gamma(retail_shape),
-                    retail_grid: multiplier_grid(s.intensity_cv),
-                    schedule: WithdrawalModel::new(s, users, config.window.hours),
-                }
+                    retail_grid: process
+                        .laws()
+                        .intensity
+                        .equal_probability_grid(RETAIL_GRID_POINTS),
+                    process,
+                })
             })
-            .collect();
-        Self { scenarios }
+            .collect::<Result<_, ParamError>>()?;
+        Ok(Self { scenarios })
     }
 
     /// The posterior given the snapshot `inputs`.
     pub fn posterior(&self, inputs: &ProjectionInputs) -> Posterior {
-        let exposure_days = inputs.elapsed_hours() / HOURS_PER_DAY;
+        let elapsed_hours = inputs.elapsed_hours();
+        let exposures: [f64; 3] = std::array::from_fn(|i| {
+            let arrivals = &self.scenarios[i].process.laws().arrivals;
+            arrivals.exposure_days(0.0, elapsed_hours)
+        });
         let (arrivals, jumps, hourly): (u64, &[u64], &[u64]) = match &inputs.window {
             Some(w) => (
                 w.institutional_jumps_idr.len() as u64,
@@ -240,14 +252,14 @@ impl Estimator {
         for (i, s) in self.scenarios.iter().enumerate() {
             let (grid_log_lik, retail_log_marginal) = s.retail_log_likelihoods(hourly);
             log_posts[i] = s.log_prior
-                + s.rate.log_marginal(arrivals, exposure_days)
+                + s.rate.log_marginal(arrivals, exposures[i])
                 + s.jumps_log_likelihood(jumps)
                 + retail_log_marginal;
             retail.push((s.retail_grid.clone(), cumulative_weights(&grid_log_lik)));
         }
         let regimes = normalise_log(&log_posts);
         let rates: [GammaPosterior; 3] =
-            std::array::from_fn(|i| self.scenarios[i].rate.updated(arrivals, exposure_days));
+            std::array::from_fn(|i| self.scenarios[i].rate.updated(arrivals, exposures[i]));
         let rate_draws = rates
             .iter()
             .map(|r| rand_distr::Gamma::new(r.shape, 1.0 / r.rate_days).ok())
@@ -258,7 +270,7 @@ impl Estimator {
             retail,
             rate_draws,
             arrivals,
-            exposure_days,
+            exposure_days: exposures[0],
         }
     }
 }
@@ -281,7 +293,7 @@ impl ScenarioPrior {
     /// Log likelihood of the closed hours' retail flows at each grid multiplier, and the
     /// log marginal (log of the grid mean of the likelihoods).
     fn retail_log_likelihoods(&self, hourly_idr: &[u64]) -> (Vec<f64>, f64) {
-        let k = self.retail_shape;
+        let retail = &self.process.laws().retail;
         let grid_log_lik: Vec<f64> = self
             .retail_grid
             .iter()
@@ -292,14 +304,10 @@ impl ScenarioPrior {
                     .map(|(h, &x)| {
                         let x = (x as f64).max(LOG_FLOOR_IDR);
                         let mean = self
-                            .schedule
+                            .process
                             .retail_hourly_mean_idr(h as u32, m)
                             .max(LOG_FLOOR_IDR);
-                        let theta = mean / k;
-                        (k - 1.0) * x.ln()
-                            - x / theta
-                            - k * theta.ln()
-                            - self.retail_log_gamma_shape
+                        retail.log_density(x, mean)
                     })
                     .sum()
             })
@@ -389,20 +397,6 @@ impl Posterior {
     }
 }
 
-/// Equal-probability grid of `Gamma(1/c², c²)` (mean 1): the quantiles at `(j + ½)/G`.
-fn multiplier_grid(cv: f64) -> Vec<f64> {
-    if cv <= 0.0 {
-        return vec![1.0];
-    }
-    let shape = 1.0 / (cv * cv);
-    let Ok(law) = GammaLaw::new(shape, shape) else {
-        return vec![1.0];
-    };
-    (0..RETAIL_GRID_POINTS)
-        .map(|j| law.inverse_cdf((j as f64 + 0.5) / RETAIL_GRID_POINTS as f64))
-        .collect()
-}
-
 /// Mean and variance of `ln b` when account `i` is picked with probability `b_i / Σ b`.
 fn size_biased_log_moments(balances_idr: &[u64]) -> (f64, f64) {
     let total: f64 = balances_idr.iter().map(|&b| b as f64).sum();
@@ -415,35 +409,6 @@ fn size_biased_log_moments(balances_idr: &[u64]) -> (f64, f64) {
         .map(|&b| (b as f64 / total, (b as f64).ln()));
     let (mean, second) = logs.fold((0.0, 0.0), |(m, s), (w, l)| (m + w * l, s + w * l * l));
     (mean, (second - mean * mean).max(0.0))
-}
-
-/// `E[ln f]`, `Var[ln f]` for the scenario's jump fraction `f ~ Beta(α, β)`:
-/// `ψ(α) − ψ(α+β)` and `ψ₁(α) − ψ₁(α+β)`; a fraction of 1 gives (0, 0).
-fn log_beta_moments(s: &ScenarioConfig) -> (f64, f64) {
-    if s.jump_fraction_mean >= 1.0 {
-        return (0.0, 0.0);
-    }
-    let alpha = s.jump_fraction_mean * s.jump_fraction_concentration;
-    let beta = (1.0 - s.jump_fraction_mean) * s.jump_fraction_concentration;
-    (
-        digamma(alpha) - digamma(alpha + beta),
-        trigamma(alpha) - trigamma(alpha + beta),
-    )
-}
-
-/// The trigamma function `ψ₁(x) = Σ_k 1/(x+k)²`, by recurrence to x ≥ 6 and the
-/// asymptotic series `1/x + 1/(2x²) + 1/(6x³) − 1/(30x⁵) + 1/(42x⁷) − 1/(30x⁹)`.
-pub fn trigamma(mut x: f64) -> f64 {
-    let mut acc = 0.0;
-    while x < 6.0 {
-        acc += 1.0 / (x * x);
-        x += 1.0;
-    }
-    let inv = 1.0 / x;
-    let inv2 = inv * inv;
-    acc + inv
-        + inv2 / 2.0
-        + inv * inv2 * (1.0 / 6.0 - inv2 * (1.0 / 30.0 - inv2 * (1.0 / 42.0 - inv2 / 30.0)))
 }
 
 /// `ln Σ exp(x_i)`, stable.
@@ -487,22 +452,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trigamma_matches_known_values() {
-        assert!((trigamma(1.0) - std::f64::consts::PI.powi(2) / 6.0).abs() < 1e-9);
-        assert!((trigamma(0.5) - std::f64::consts::PI.powi(2) / 2.0).abs() < 1e-9);
-    }
-
-    #[test]
     fn negative_binomial_marginal_sums_to_one() {
         let prior = GammaPosterior::from_scenario(2.0, 0.5);
         let total: f64 = (0..400).map(|n| prior.log_marginal(n, 1.5).exp()).sum();
         assert!((total - 1.0).abs() < 1e-9, "{total}");
-    }
-
-    #[test]
-    fn multiplier_grid_has_mean_near_one() {
-        let grid = multiplier_grid(0.35);
-        let mean = grid.iter().sum::<f64>() / grid.len() as f64;
-        assert!((mean - 1.0).abs() < 0.01, "{mean}");
     }
 }

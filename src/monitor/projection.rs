@@ -20,6 +20,8 @@ use crate::config::Config;
 use crate::model::conditional::{
     ConditionalModel, ConditionalOutcome, ConditionalStart, ReserveSchedule,
 };
+use crate::model::params::ParamError;
+use crate::model::process::ScenarioName;
 use crate::model::rng::path_rng;
 use crate::model::user_base::UserBase;
 use crate::monitor::estimate::{
@@ -82,18 +84,21 @@ pub struct Projector {
 
 impl Projector {
     /// Prepares the scenarios of `config` over `users`.
-    pub fn new(config: &Config, users: &UserBase) -> Self {
-        let models = crate::config::ScenarioName::ALL
+    pub fn new(config: &Config, users: &UserBase) -> Result<Self, ParamError> {
+        let models = ScenarioName::ALL
             .iter()
-            .map(|&n| ConditionalModel::new(config.scenarios.get(n), users, config.window.hours))
-            .collect();
-        Self {
-            estimator: Estimator::new(config, users),
+            .map(|&n| {
+                ConditionalModel::new(config.scenarios.get(n), users, config.window.hours)
+                    .map_err(|e| e.within_section(&format!("scenarios.{n}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            estimator: Estimator::new(config, users)?,
             models,
             paths: config.monitor.paths as usize,
             seed: config.monitor.seed,
             target_breach_probability: config.monitor.target_breach_probability,
-        }
+        })
     }
 
     /// The estimator.

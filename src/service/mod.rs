@@ -55,6 +55,9 @@ pub enum EngineError {
     /// The engine is shutting down.
     #[error("the monitor is shutting down")]
     Stopped,
+    /// The configuration's scenarios do not make a valid withdrawal process.
+    #[error("invalid config: {0}")]
+    Config(#[from] crate::model::params::ParamError),
 }
 
 /// What a batch did.
@@ -168,6 +171,7 @@ impl Engine {
         users: &UserBase,
         observer: Arc<dyn EngineObserver>,
     ) -> Result<Self, EngineError> {
+        let projector = Projector::new(&config, users)?;
         let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
         let (store, recovered) = EventStore::open(std::path::Path::new(&config.monitor.data_dir))?;
         let reserve = recovered
@@ -192,7 +196,7 @@ impl Engine {
         let (sender, receiver) = mpsc::channel(COMMAND_QUEUE);
         let buffer = config.monitor.subscriber_buffer as usize;
         let inner = Arc::new(Inner {
-            projector: Projector::new(&config, users),
+            projector,
             version: watch::Sender::new(state.version()),
             state: Mutex::new(state),
             commands: Mutex::new(Some(sender)),

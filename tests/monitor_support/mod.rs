@@ -90,7 +90,8 @@ pub fn weekend_events(
     seed: u64,
 ) -> (i64, Vec<WithdrawalEvent>) {
     let users = UserBase::synthetic(&config.user_base);
-    let model = ConditionalModel::new(config.scenarios.get(scenario), &users, config.window.hours);
+    let model =
+        ConditionalModel::new(config.scenarios.get(scenario), &users, config.window.hours).unwrap();
     let opens = last_window_opening(config);
     let weekend = SyntheticWeekend {
         seed,
