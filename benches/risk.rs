@@ -16,9 +16,9 @@ fn var(c: &mut Criterion) {
         .sample_size(30)
         .measurement_time(Duration::from_secs(5));
     group.bench_function("synthetic_history_1095_days", |b| {
-        b.iter(|| MarketHistory::synthetic(&config.market))
+        b.iter(|| MarketHistory::synthetic(&config.market).unwrap())
     });
-    let history = MarketHistory::synthetic(&config.market);
+    let history = MarketHistory::synthetic(&config.market).unwrap();
     group.bench_function("var_suite_with_backtests_1095_days", |b| {
         b.iter(|| var_suite(&history, &config.market, 0.065))
     });

@@ -2,10 +2,10 @@
 //! `cargo bench --bench scrape`; the target is well under 1 ms.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use sentinel::batch::{BatchRequest, run_batch};
 use sentinel::config::Config;
 use sentinel::metrics::Metrics;
 use sentinel::model::user_base::UserBase;
-use sentinel::model::weekend::{BatchRequest, run_batch};
 use sentinel::monitor::alerts::{AlertRule, Severity};
 use sentinel::monitor::state::ReservePosition;
 
@@ -19,7 +19,7 @@ fn populated_metrics() -> Metrics {
         paths: 2_000,
         seed: 1,
     };
-    metrics.set_policy(&run_batch(&config, &users, &request));
+    metrics.set_policy(&run_batch(&config, &users, &request).unwrap());
     metrics.set_reserve(&ReservePosition::immediate(250_000_000_000));
     for rule in AlertRule::ALL {
         metrics.set_alert(rule, Severity::Critical, true);

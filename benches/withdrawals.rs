@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sentinel::batch::{BatchRequest, run_batch};
 use sentinel::config::{Config, ScenarioName};
 use sentinel::model::process::WeekendProcess;
 use sentinel::model::user_base::UserBase;
-use sentinel::model::weekend::{BatchRequest, run_batch};
 
 fn withdrawal_paths(c: &mut Criterion) {
     let config = Config::default();
@@ -25,7 +25,7 @@ fn withdrawal_paths(c: &mut Criterion) {
                 BenchmarkId::new(name.as_str(), paths),
                 &paths,
                 |b, &paths| {
-                    b.iter(|| model.run(paths, 42, name.stream_id(), &[79_500_000_000]));
+                    b.iter(|| model.run(paths, 42, name.stream_id()));
                 },
             );
         }
@@ -44,7 +44,7 @@ fn default_batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch");
     group.sample_size(20);
     group.bench_function("simulate_default_3x10000", |b| {
-        b.iter(|| run_batch(&config, &users, &request))
+        b.iter(|| run_batch(&config, &users, &request).unwrap())
     });
     group.bench_function("synthetic_user_base_100000", |b| {
         b.iter(|| UserBase::synthetic(&config.user_base))

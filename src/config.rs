@@ -7,10 +7,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::params::{Allowed, Bound, ParamError, bound, check, sums_to_one};
+use crate::model::process::ScenarioLaws;
+
 pub mod risk;
 
+pub use crate::model::insurance::InsuranceFundConfig;
+pub use crate::model::market::{MarketConfig, StressScenario};
 pub use crate::model::process::{ScenarioConfig, ScenarioName};
-pub use risk::{InsuranceFundConfig, MarketConfig, SolvencyConfig, StressScenario, TiersConfig};
+pub use crate::model::reserve::ReservePolicy;
+pub use crate::model::solvency::{ReserveBasis, SolvencyConfig};
+pub use crate::model::tiers::TiersConfig;
+pub use crate::model::user_base::{CohortConfig, UserBaseConfig};
+pub use crate::model::window::{Weekday, WindowConfig};
 
 /// Why a configuration was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -56,46 +65,6 @@ pub struct Config {
     pub solvency: SolvencyConfig,
     /// The three reserve layers.
     pub tiers: TiersConfig,
-}
-
-/// The synthetic user base.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct UserBaseConfig {
-    /// Number of accounts holding fiat.
-    pub users: u32,
-    /// Total customer fiat on the platform, IDR.
-    pub total_fiat_idr: u64,
-    /// Seed of the synthetic balance draw.
-    pub seed: u64,
-    /// Retail accounts.
-    pub retail: CohortConfig,
-    /// Institutional accounts (funds, OTC desks, corporate treasuries).
-    pub institutional: CohortConfig,
-}
-
-/// One cohort of the user base.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CohortConfig {
-    /// Share of accounts in this cohort, 0..1; the cohorts sum to 1.
-    pub account_share: f64,
-    /// Share of total fiat held by this cohort, 0..1; the cohorts sum to 1.
-    pub balance_share: f64,
-    /// Standard deviation of ln(balance) within the cohort (log-normal shape).
-    pub log_sigma: f64,
-}
-
-/// The bank-rail closure window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WindowConfig {
-    /// Weekday on which the rails close (`monday` … `sunday`).
-    pub opens_weekday: String,
-    /// Hour of day (WIB, UTC+7) at which the rails close, 0..=23.
-    pub opens_hour_wib: u32,
-    /// Length of the closure in hours; Friday 16:00 to Monday 09:00 is 65.
-    pub hours: u32,
 }
 
 /// Monte Carlo controls.
@@ -154,26 +123,6 @@ pub struct FxConfig {
     pub usd_idr: f64,
 }
 
-/// Which statistic of the planning scenario's weekend total the recommended reserve is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReservePolicy {
-    /// The cost-minimising quantile at the critical ratio.
-    Newsvendor,
-    /// The mean of the worst 1% of weekends.
-    Cvar99,
-}
-
-impl ReservePolicy {
-    /// How treasury writes the policy's name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Newsvendor => "newsvendor",
-            Self::Cvar99 => "CVaR99",
-        }
-    }
-}
-
 impl Default for UserBaseConfig {
     fn default() -> Self {
         Self {
@@ -197,8 +146,8 @@ impl Default for UserBaseConfig {
 impl Default for WindowConfig {
     fn default() -> Self {
         Self {
-            opens_weekday: "friday".to_owned(),
-            opens_hour_wib: 16,
+            rails_close_weekday: Weekday::Friday,
+            rails_close_hour_wib: 16,
             hours: 65,
         }
     }
@@ -305,9 +254,6 @@ impl ReserveConfig {
     }
 }
 
-/// Tolerance on "shares sum to one".
-const SHARE_SUM_TOLERANCE: f64 = 1e-9;
-
 impl Config {
     /// Parses and validates a TOML document; missing fields take their defaults.
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
@@ -322,100 +268,18 @@ impl Config {
         toml::to_string(&Config::default()).expect("the default config serialises")
     }
 
-    /// Checks every field against its allowed range.
+    /// Checks every section; the first violated field is reported with its section path.
+    /// The range tables live with the models that own the parameters.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let ub = &self.user_base;
-        at_least("user_base.users", ub.users as f64, 2.0)?;
-        at_least("user_base.total_fiat_idr", ub.total_fiat_idr as f64, 1.0)?;
-        for (name, cohort) in [("retail", &ub.retail), ("institutional", &ub.institutional)] {
-            open_unit(
-                &format!("user_base.{name}.account_share"),
-                cohort.account_share,
-            )?;
-            open_unit(
-                &format!("user_base.{name}.balance_share"),
-                cohort.balance_share,
-            )?;
-            within(
-                &format!("user_base.{name}.log_sigma"),
-                cohort.log_sigma,
-                0.0,
-                5.0,
-            )?;
-        }
-        sums_to_one(
-            "user_base.institutional.account_share",
-            ub.retail.account_share,
-            ub.institutional.account_share,
-        )?;
-        sums_to_one(
-            "user_base.institutional.balance_share",
-            ub.retail.balance_share,
-            ub.institutional.balance_share,
-        )?;
-        let institutions = (ub.users as f64 * ub.institutional.account_share).round();
-        if institutions < 1.0 || institutions >= ub.users as f64 {
-            return Err(invalid(
-                "user_base.institutional.account_share",
-                ub.institutional.account_share,
-                "a share that leaves at least one account in each cohort",
-            ));
-        }
-
-        let w = &self.window;
-        if crate::model::window::parse_weekday(&w.opens_weekday).is_none() {
-            return Err(ConfigError::Invalid {
-                field: "window.opens_weekday".into(),
-                value: format!("{:?}", w.opens_weekday),
-                allowed: "monday, tuesday, wednesday, thursday, friday, saturday or sunday".into(),
-            });
-        }
-        within("window.opens_hour_wib", w.opens_hour_wib as f64, 0.0, 23.0)?;
-        within("window.hours", w.hours as f64, 1.0, 24.0 * 14.0)?;
-
-        within(
-            "simulation.paths",
-            self.simulation.paths as f64,
-            1.0,
-            50_000_000.0,
-        )?;
-        within(
-            "simulation.threads",
-            self.simulation.threads as f64,
-            0.0,
-            1024.0,
-        )?;
-
+        self.user_base.validate().map_err(in_section("user_base"))?;
+        check(&self.window.bounds()).map_err(in_section("window"))?;
+        check(&self.simulation.bounds()).map_err(in_section("simulation"))?;
         for name in ScenarioName::ALL {
-            validate_scenario(name, self.scenarios.get(name), w.hours)?;
+            ScenarioLaws::new(self.scenarios.get(name), self.window.hours)
+                .map_err(in_section(&format!("scenarios.{name}")))?;
         }
-
-        let r = &self.reserve;
-        open_unit("reserve.opportunity_yield_low", r.opportunity_yield_low)?;
-        within(
-            "reserve.opportunity_yield_high",
-            r.opportunity_yield_high,
-            r.opportunity_yield_low,
-            1.0,
-        )?;
-        open_unit("reserve.emergency_cost_low", r.emergency_cost_low)?;
-        within(
-            "reserve.emergency_cost_high",
-            r.emergency_cost_high,
-            r.emergency_cost_low,
-            5.0,
-        )?;
-        open_unit("reserve.rule_of_thumb_share", r.rule_of_thumb_share)?;
-        within(
-            "reserve.frontier_step_share",
-            r.frontier_step_share,
-            0.001,
-            0.5,
-        )?;
-
-        if !(self.fx.usd_idr.is_finite() && self.fx.usd_idr > 0.0) {
-            return Err(invalid("fx.usd_idr", self.fx.usd_idr, "> 0"));
-        }
+        check(&self.reserve.bounds()).map_err(in_section("reserve"))?;
+        check(&[bound("usd_idr", self.fx.usd_idr, Allowed::Positive)]).map_err(in_section("fx"))?;
         self.monitor.validate()?;
         risk::validate(
             &self.market,
@@ -426,73 +290,71 @@ impl Config {
     }
 }
 
-fn validate_scenario(
-    name: ScenarioName,
-    s: &ScenarioConfig,
-    window_hours: u32,
-) -> Result<(), ConfigError> {
-    crate::model::process::ScenarioLaws::new(s, window_hours)
-        .map(|_| ())
-        .map_err(|e| e.within_section(&format!("scenarios.{name}")).into())
+impl SimulationConfig {
+    /// The allowed range of every field.
+    fn bounds(&self) -> Vec<Bound> {
+        vec![
+            bound(
+                "paths",
+                f64::from(self.paths),
+                Allowed::Closed(1.0, 50_000_000.0),
+            ),
+            bound(
+                "threads",
+                f64::from(self.threads),
+                Allowed::Closed(0.0, 1024.0),
+            ),
+        ]
+    }
 }
 
-impl From<crate::model::params::ParamError> for ConfigError {
-    fn from(e: crate::model::params::ParamError) -> Self {
-        Self::Invalid {
+impl ReserveConfig {
+    /// The allowed range of every numeric field; each range's high end is at least its low end.
+    fn bounds(&self) -> Vec<Bound> {
+        vec![
+            bound(
+                "opportunity_yield_low",
+                self.opportunity_yield_low,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "opportunity_yield_high",
+                self.opportunity_yield_high,
+                Allowed::Closed(self.opportunity_yield_low, 1.0),
+            ),
+            bound(
+                "emergency_cost_low",
+                self.emergency_cost_low,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "emergency_cost_high",
+                self.emergency_cost_high,
+                Allowed::Closed(self.emergency_cost_low, 5.0),
+            ),
+            bound(
+                "rule_of_thumb_share",
+                self.rule_of_thumb_share,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "frontier_step_share",
+                self.frontier_step_share,
+                Allowed::Closed(0.001, 0.5),
+            ),
+        ]
+    }
+}
+
+/// Maps a model's [`ParamError`] to a config error whose field carries the section `prefix`.
+fn in_section(prefix: &str) -> impl Fn(ParamError) -> ConfigError + '_ {
+    move |e| {
+        let e = e.within_section(prefix);
+        ConfigError::Invalid {
             field: e.field,
             value: e.value,
             allowed: e.allowed,
         }
-    }
-}
-
-fn invalid(field: &str, value: f64, allowed: &str) -> ConfigError {
-    ConfigError::Invalid {
-        field: field.to_owned(),
-        value: value.to_string(),
-        allowed: allowed.to_owned(),
-    }
-}
-
-/// `low <= value <= high`, finite.
-fn within(field: &str, value: f64, low: f64, high: f64) -> Result<(), ConfigError> {
-    if value.is_finite() && value >= low && value <= high {
-        Ok(())
-    } else {
-        Err(invalid(field, value, &format!("[{low}, {high}]")))
-    }
-}
-
-/// `value >= low`, finite.
-fn at_least(field: &str, value: f64, low: f64) -> Result<(), ConfigError> {
-    if value.is_finite() && value >= low {
-        Ok(())
-    } else {
-        Err(invalid(field, value, &format!(">= {low}")))
-    }
-}
-
-/// A probability strictly between 0 and 1.
-fn open_unit(field: &str, value: f64) -> Result<(), ConfigError> {
-    if value.is_finite() && value > 0.0 && value < 1.0 {
-        Ok(())
-    } else {
-        Err(invalid(field, value, "(0, 1)"))
-    }
-}
-
-fn sums_to_one(field: &str, a: f64, b: f64) -> Result<(), ConfigError> {
-    if (a + b - 1.0).abs() <= SHARE_SUM_TOLERANCE {
-        Ok(())
-    } else {
-        Err(ConfigError::Invalid {
-            field: field.to_owned(),
-            value: b.to_string(),
-            allowed: format!(
-                "retail and institutional shares summing to 1 (they sum to {})",
-                a + b
-            ),
-        })
     }
 }
 
@@ -584,117 +446,136 @@ impl Default for MonitorConfig {
 }
 
 impl MonitorConfig {
-    /// Checks every monitor field against its allowed range.
+    /// Checks every monitor field: addresses, the data directory, ranges and priors summing to 1.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check_addresses().map_err(in_section("monitor"))?;
+        check(&self.bounds()).map_err(in_section("monitor"))?;
+        let priors = self.regime_prior_normal + self.regime_prior_mild + self.regime_prior_severe;
+        sums_to_one(
+            "regime_prior_severe",
+            self.regime_prior_severe.to_string(),
+            priors,
+            "regime priors",
+        )
+        .map_err(in_section("monitor"))
+    }
+
+    /// Socket addresses that parse and a non-empty data directory.
+    fn check_addresses(&self) -> Result<(), ParamError> {
         for (field, addr) in [
-            ("monitor.grpc_addr", &self.grpc_addr),
-            ("monitor.metrics_addr", &self.metrics_addr),
+            ("grpc_addr", &self.grpc_addr),
+            ("metrics_addr", &self.metrics_addr),
         ] {
             if addr.parse::<std::net::SocketAddr>().is_err() {
-                return Err(ConfigError::Invalid {
-                    field: field.into(),
-                    value: format!("{addr:?}"),
-                    allowed: "a socket address such as 127.0.0.1:50051".into(),
-                });
+                return Err(ParamError::new(
+                    field,
+                    format!("{addr:?}"),
+                    "a socket address such as 127.0.0.1:50051",
+                ));
             }
         }
         if self.data_dir.trim().is_empty() {
-            return Err(ConfigError::Invalid {
-                field: "monitor.data_dir".into(),
-                value: format!("{:?}", self.data_dir),
-                allowed: "a non-empty directory path".into(),
-            });
+            return Err(ParamError::new(
+                "data_dir",
+                format!("{:?}", self.data_dir),
+                "a non-empty directory path",
+            ));
         }
-        within("monitor.paths", self.paths as f64, 100.0, 10_000_000.0)?;
-        open_unit(
-            "monitor.target_breach_probability",
-            self.target_breach_probability,
-        )?;
-        open_unit(
-            "monitor.breach_warn_probability",
-            self.breach_warn_probability,
-        )?;
-        within(
-            "monitor.breach_critical_probability",
-            self.breach_critical_probability,
-            self.breach_warn_probability,
-            1.0,
-        )?;
-        open_unit("monitor.alert_clear_ratio", self.alert_clear_ratio)?;
-        within(
-            "monitor.alert_resolve_hours",
-            self.alert_resolve_hours,
-            0.0,
-            24.0,
-        )?;
-        open_unit(
-            "monitor.lead_detected_probability",
-            self.lead_detected_probability,
-        )?;
-        within(
-            "monitor.lead_min_institutional_arrivals",
-            f64::from(self.lead_min_institutional_arrivals),
-            0.0,
-            1_000.0,
-        )?;
-        within(
-            "monitor.tti_alert_hours",
-            self.tti_alert_hours,
-            0.0,
-            24.0 * 14.0,
-        )?;
-        within(
-            "monitor.tti_clear_margin_hours",
-            self.tti_clear_margin_hours,
-            0.0,
-            24.0,
-        )?;
-        within(
-            "monitor.stale_feed_minutes",
-            self.stale_feed_minutes,
-            0.1,
-            24.0 * 60.0,
-        )?;
-        at_least(
-            "monitor.unspecified_institutional_min_idr",
-            self.unspecified_institutional_min_idr as f64,
-            1.0,
-        )?;
-        open_unit("monitor.regime_prior_normal", self.regime_prior_normal)?;
-        open_unit("monitor.regime_prior_mild", self.regime_prior_mild)?;
-        open_unit("monitor.regime_prior_severe", self.regime_prior_severe)?;
-        let prior_sum =
-            self.regime_prior_normal + self.regime_prior_mild + self.regime_prior_severe;
-        if (prior_sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
-            return Err(ConfigError::Invalid {
-                field: "monitor.regime_prior_severe".into(),
-                value: self.regime_prior_severe.to_string(),
-                allowed: format!("regime priors summing to 1 (they sum to {prior_sum})"),
-            });
-        }
-        within(
-            "monitor.max_clock_skew_minutes",
-            self.max_clock_skew_minutes,
-            0.0,
-            24.0 * 60.0,
-        )?;
-        within(
-            "monitor.max_event_age_days",
-            self.max_event_age_days,
-            1.0,
-            3_660.0,
-        )?;
-        within(
-            "monitor.group_commit_max_events",
-            self.group_commit_max_events as f64,
-            1.0,
-            1_000_000.0,
-        )?;
-        within(
-            "monitor.subscriber_buffer",
-            self.subscriber_buffer as f64,
-            1.0,
-            1_000_000.0,
-        )
+        Ok(())
+    }
+
+    /// The allowed range of every numeric field.
+    fn bounds(&self) -> Vec<Bound> {
+        let day_hours = Allowed::Closed(0.0, 24.0);
+        let count = Allowed::Closed(1.0, 1_000_000.0);
+        vec![
+            bound("paths", f64::from(self.paths), Allowed::Closed(100.0, 1e7)),
+            bound(
+                "target_breach_probability",
+                self.target_breach_probability,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "breach_warn_probability",
+                self.breach_warn_probability,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "breach_critical_probability",
+                self.breach_critical_probability,
+                Allowed::Closed(self.breach_warn_probability, 1.0),
+            ),
+            bound(
+                "alert_clear_ratio",
+                self.alert_clear_ratio,
+                Allowed::OpenUnit,
+            ),
+            bound("alert_resolve_hours", self.alert_resolve_hours, day_hours),
+            bound(
+                "lead_detected_probability",
+                self.lead_detected_probability,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "lead_min_institutional_arrivals",
+                f64::from(self.lead_min_institutional_arrivals),
+                Allowed::Closed(0.0, 1_000.0),
+            ),
+            bound(
+                "tti_alert_hours",
+                self.tti_alert_hours,
+                Allowed::Closed(0.0, 24.0 * 14.0),
+            ),
+            bound(
+                "tti_clear_margin_hours",
+                self.tti_clear_margin_hours,
+                day_hours,
+            ),
+            bound(
+                "stale_feed_minutes",
+                self.stale_feed_minutes,
+                Allowed::Closed(0.1, 24.0 * 60.0),
+            ),
+            bound(
+                "unspecified_institutional_min_idr",
+                self.unspecified_institutional_min_idr as f64,
+                Allowed::AtLeast(1.0),
+            ),
+            bound(
+                "regime_prior_normal",
+                self.regime_prior_normal,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "regime_prior_mild",
+                self.regime_prior_mild,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "regime_prior_severe",
+                self.regime_prior_severe,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "max_clock_skew_minutes",
+                self.max_clock_skew_minutes,
+                Allowed::Closed(0.0, 24.0 * 60.0),
+            ),
+            bound(
+                "max_event_age_days",
+                self.max_event_age_days,
+                Allowed::Closed(1.0, 3_660.0),
+            ),
+            bound(
+                "group_commit_max_events",
+                f64::from(self.group_commit_max_events),
+                count,
+            ),
+            bound(
+                "subscriber_buffer",
+                f64::from(self.subscriber_buffer),
+                count,
+            ),
+        ]
     }
 }

@@ -47,10 +47,27 @@ fn cohort_shares_must_add_up() {
 fn zero_paths_and_an_empty_window_are_refused() {
     assert_eq!(refused("[simulation]\npaths = 0\n").0, "simulation.paths");
     assert_eq!(refused("[window]\nhours = 0\n").0, "window.hours");
+}
+
+#[test]
+fn an_unknown_weekday_cannot_be_parsed_and_the_old_key_still_reads() {
+    match Config::from_toml_str("[window]\nrails_close_weekday = \"funday\"\n") {
+        Err(ConfigError::Syntax(message)) => {
+            assert!(
+                message.contains("funday") && message.contains("friday"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+    let old =
+        Config::from_toml_str("[window]\nopens_weekday = \"thursday\"\nopens_hour_wib = 15\n")
+            .unwrap();
     assert_eq!(
-        refused("[window]\nopens_weekday = \"funday\"\n").0,
-        "window.opens_weekday"
+        old.window.rails_close_weekday,
+        sentinel::config::Weekday::Thursday
     );
+    assert_eq!(old.window.rails_close_hour_wib, 15);
 }
 
 #[test]

@@ -72,7 +72,7 @@ fn regime_shares_come_from_the_transition_matrix() {
         let image: f64 = (0..3).map(|i| pi[i] * market.transition[i][j]).sum();
         assert!((image - pi[j]).abs() < 1e-12);
     }
-    let history = MarketHistory::synthetic(&market);
+    let history = MarketHistory::synthetic(&market).unwrap();
     let summary = history.regime_summary(&market).unwrap();
     for (k, (realised, stationary)) in summary.realised_share.iter().zip(pi).enumerate() {
         assert!(
@@ -90,7 +90,7 @@ fn generated_returns_have_the_configured_volatility_and_correlation() {
     };
     market.stressed = market.normal.clone();
     market.crisis = market.normal.clone();
-    let history = MarketHistory::synthetic(&market);
+    let history = MarketHistory::synthetic(&market).unwrap();
     let n = history.days() as f64;
     let mean: [f64; 3] =
         std::array::from_fn(|a| history.returns.iter().map(|r| r[a]).sum::<f64>() / n);
@@ -122,22 +122,22 @@ fn generated_returns_have_the_configured_volatility_and_correlation() {
 fn synthetic_history_is_reproducible_from_its_seed() {
     let market = MarketConfig::default();
     assert_eq!(
-        MarketHistory::synthetic(&market),
-        MarketHistory::synthetic(&market)
+        MarketHistory::synthetic(&market).unwrap(),
+        MarketHistory::synthetic(&market).unwrap()
     );
     let other = MarketConfig {
         seed: market.seed + 1,
         ..market.clone()
     };
     assert_ne!(
-        MarketHistory::synthetic(&market).returns,
-        MarketHistory::synthetic(&other).returns
+        MarketHistory::synthetic(&market).unwrap().returns,
+        MarketHistory::synthetic(&other).unwrap().returns
     );
 }
 
 #[test]
 fn prices_are_the_exponential_of_cumulative_log_returns() {
-    let history = MarketHistory::synthetic(&MarketConfig::default());
+    let history = MarketHistory::synthetic(&MarketConfig::default()).unwrap();
     let index = history.price_index();
     assert_eq!(index.len(), history.days() + 1);
     let total: f64 = history.returns.iter().map(|r| r[2]).sum();
@@ -306,7 +306,7 @@ fn fhs_rises_after_a_volatility_spike() {
 #[test]
 fn the_stressed_window_is_the_worst_one() {
     let market = Config::default().market;
-    let history = MarketHistory::synthetic(&market);
+    let history = MarketHistory::synthetic(&market).unwrap();
     let holdings = market.holdings_idr.map(|h| h as f64);
     let losses = book_losses_idr(&history.returns, &holdings);
     let w = market.stressed_window_days as usize;
@@ -359,7 +359,7 @@ fn christoffersen_flags_clustered_exceptions_only() {
 fn default_suite_is_sane() {
     let config = Config::default();
     let report = var_suite(
-        &MarketHistory::synthetic(&config.market),
+        &MarketHistory::synthetic(&config.market).unwrap(),
         &config.market,
         0.065,
     );

@@ -1,17 +1,17 @@
 //! Reserve sizing, frontier and time-to-insolvency on the default severe scenario.
 
+use sentinel::batch::{BatchRequest, run_batch};
 use sentinel::config::{Config, ScenarioName};
 use sentinel::model::process::WeekendProcess;
 use sentinel::model::reserve::{NewsvendorCosts, SortedSample, safety_frontier, size_reserve};
 use sentinel::model::user_base::UserBase;
-use sentinel::model::weekend::{BatchRequest, run_batch};
 
 fn severe_sample(paths: usize) -> (SortedSample, f64) {
     let config = Config::default();
     let users = UserBase::synthetic(&config.user_base);
     let run = WeekendProcess::new(&config.scenarios.severe, &users, 65)
         .unwrap()
-        .run(paths, 42, 3, &[]);
+        .run(paths, 42, 3);
     let totals = run.outcomes.iter().map(|o| o.total_idr() as f64).collect();
     (SortedSample::new(totals), users.total_fiat_idr() as f64)
 }
@@ -137,7 +137,7 @@ fn batch_report_is_consistent_with_its_own_frontier_and_first_passage() {
         paths: 4_000,
         seed: 1,
     };
-    let report = run_batch(&config, &users, &request);
+    let report = run_batch(&config, &users, &request).unwrap();
     for (name, s) in &report.scenarios {
         // First passage happens exactly on the paths whose total exceeds the reserve.
         let rule = &s.time_to_insolvency.rule_of_thumb;

@@ -2,10 +2,10 @@
 
 use std::process::Command;
 
+use sentinel::batch::{BatchReport, BatchRequest, run_batch};
 use sentinel::config::{Config, ScenarioName, StressScenario};
 use sentinel::model::solvency::{FirmResources, ScenarioDemand, Verdict, stressed_balance_sheet};
 use sentinel::model::user_base::UserBase;
-use sentinel::model::weekend::{BatchReport, BatchRequest, run_batch};
 
 const BN: f64 = 1e9;
 
@@ -38,7 +38,7 @@ fn default_report(paths: usize, scenarios: Vec<ScenarioName>) -> (Config, BatchR
         paths,
         seed: 11,
     };
-    let report = run_batch(&config, &users, &request);
+    let report = run_batch(&config, &users, &request).unwrap();
     (config, report)
 }
 

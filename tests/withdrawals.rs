@@ -44,7 +44,7 @@ fn assert_close(what: &str, observed: f64, expected: f64, standard_error: f64, z
 fn run(scenario: &ScenarioConfig, users: &UserBase, paths: usize, seed: u64) -> ScenarioRun {
     WeekendProcess::new(scenario, users, HOURS)
         .unwrap()
-        .run(paths, seed, 1, &[])
+        .run(paths, seed, 1)
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn retail_panic_ramps_only_after_the_institutional_lead() {
     s.retail_ramp_hours = 6.0;
     let paths = 4_000;
     let model = WeekendProcess::new(&s, &users, HOURS).unwrap();
-    let run = model.run(paths, 11, 1, &[]);
+    let run = model.run(paths, 11, 1);
     let calm_mu = 1e12 * 0.01 / 24.0;
     let panic_mu = 1e12 * 0.12 / 24.0;
     for (hour, &observed) in run.mean_hourly_retail_idr.iter().enumerate() {
@@ -247,7 +247,7 @@ fn default_scenarios_land_in_their_documented_ranges() {
         let s = config.scenarios.get(name);
         let run = WeekendProcess::new(s, &users, config.window.hours)
             .unwrap()
-            .run(10_000, 42, name.stream_id(), &[]);
+            .run(10_000, 42, name.stream_id());
         let share = run
             .outcomes
             .iter()
@@ -271,7 +271,7 @@ fn severe_institutions_move_before_retail() {
     let s = &config.scenarios.severe;
     let run = WeekendProcess::new(s, &users, config.window.hours)
         .unwrap()
-        .run(10_000, 42, 3, &[]);
+        .run(10_000, 42, 3);
     let lead = s.institutional_lead_hours as usize;
     let first: f64 = run.mean_hourly_institutional_idr[..lead].iter().sum();
     let retail_first: f64 = run.mean_hourly_retail_idr[..lead].iter().sum();
@@ -297,14 +297,10 @@ fn results_do_not_depend_on_the_thread_count() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| model.run(5_000, 99, 3, &[100_000_000_000]))
+            .install(|| model.run(5_000, 99, 3))
     };
     let one = on(1);
     assert_eq!(one, on(2));
     assert_eq!(one, on(5));
-    assert_ne!(
-        one,
-        model.run(5_000, 100, 3, &[100_000_000_000]),
-        "another seed, another run"
-    );
+    assert_ne!(one, model.run(5_000, 100, 3), "another seed, another run");
 }

@@ -7,11 +7,11 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use super::{ServeArgs, load_config, runtime};
+use crate::batch::{BatchRequest, run_batch};
 use crate::config::Config;
 use crate::grpc;
 use crate::metrics::{Metrics, serve_metrics};
 use crate::model::user_base::UserBase;
-use crate::model::weekend::{BatchRequest, run_batch};
 use crate::monitor::alerts::{Alert, AlertState};
 use crate::monitor::event::{CountedCohort, WithdrawalEvent};
 use crate::monitor::state::ReservePosition;
@@ -128,7 +128,10 @@ fn spawn_policy_metrics(config: Config, users: UserBase, metrics: Arc<Metrics>) 
             paths: config.simulation.paths as usize,
             seed: config.simulation.seed,
         };
-        metrics.set_policy(&run_batch(&config, &users, &request));
+        match run_batch(&config, &users, &request) {
+            Ok(report) => metrics.set_policy(&report),
+            Err(error) => warn!(message = "policy metrics not computed", %error),
+        }
     });
 }
 

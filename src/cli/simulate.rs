@@ -3,8 +3,8 @@
 use anyhow::Context;
 
 use super::{SimulateArgs, load_config, tables};
+use crate::batch::{BatchRequest, run_batch_with_market};
 use crate::model::market::MarketHistory;
-use crate::model::weekend::{BatchRequest, run_batch_with_market};
 
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut config = load_config(args.config.as_deref())?;
@@ -31,7 +31,7 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         .context("cannot start worker threads")?;
     let started = std::time::Instant::now();
     let history = load_market(&config)?;
-    let report = pool.install(|| run_batch_with_market(&config, &users, &request, &history));
+    let report = pool.install(|| run_batch_with_market(&config, &users, &request, &history))?;
     let elapsed = started.elapsed();
 
     print!("{}", tables::render(&report));
@@ -56,7 +56,7 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
 fn load_market(config: &crate::config::Config) -> anyhow::Result<MarketHistory> {
     let path = config.market.prices_csv.trim();
     if path.is_empty() {
-        return Ok(MarketHistory::synthetic(&config.market));
+        return MarketHistory::synthetic(&config.market).context("market config");
     }
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read price CSV {path}"))?;

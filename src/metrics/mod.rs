@@ -17,10 +17,10 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use crate::batch::BatchReport;
 use crate::config::MonitorConfig;
 use crate::config::risk::StressScenario;
 use crate::model::solvency::Verdict;
-use crate::model::weekend::BatchReport;
 use crate::monitor::alerts::{AlertRule, Severity};
 use crate::monitor::event::{CountedCohort, EventKind};
 use crate::monitor::projection::Projection;

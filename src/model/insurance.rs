@@ -35,11 +35,191 @@ use std::collections::BTreeMap;
 use rand::RngExt;
 use rand_distr::{Distribution, Gamma, StandardNormal};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::config::risk::{ASSETS, InsuranceFundConfig, MarketConfig, StressScenario};
+use crate::model::market::{ASSETS, MarketConfig, StressScenario, shock_bounds};
+use crate::model::params::{Allowed, Bound, ParamError, bound, check, sums_to_one};
 use crate::model::rng::{PathRng, path_rng};
 use crate::model::stats::{DistributionSummary, quantile_sorted};
+
+/// The derivatives book and its insurance fund.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InsuranceFundConfig {
+    /// Traders holding a perpetual position.
+    pub traders: u32,
+    /// Seed of the trader population.
+    pub seed: u64,
+    /// Monte Carlo paths (shock draws) per scenario.
+    pub paths: u32,
+    /// Gross open interest as a multiple of AUM (total customer fiat).
+    pub open_interest_to_aum: f64,
+    /// Insurance fund as a share of AUM.
+    pub fund_share_of_aum: f64,
+    /// Share of traders that are institutional.
+    pub institutional_trader_share: f64,
+    /// Share of open interest held by institutional traders.
+    pub institutional_notional_share: f64,
+    /// Mean retail leverage (notional / margin), before truncation.
+    pub retail_leverage_mean: f64,
+    /// Coefficient of variation of retail leverage (log-normal).
+    pub retail_leverage_cv: f64,
+    /// Largest retail leverage the exchange allows; draws above it are redrawn.
+    pub retail_leverage_max: f64,
+    /// Mean institutional leverage, before truncation.
+    pub institutional_leverage_mean: f64,
+    /// Coefficient of variation of institutional leverage.
+    pub institutional_leverage_cv: f64,
+    /// Largest institutional leverage.
+    pub institutional_leverage_max: f64,
+    /// Share of retail traders that are long.
+    pub retail_long_share: f64,
+    /// Share of institutional traders that are long.
+    pub institutional_long_share: f64,
+    /// Standard deviation of ln(notional) within a cohort.
+    pub notional_log_sigma: f64,
+    /// Share of open interest per asset (BTC, ETH, ALT); sums to 1.
+    pub asset_share: [f64; ASSETS],
+    /// Extra loss when a position is closed by the liquidation engine, share of its notional.
+    pub liquidation_slippage: f64,
+    /// Price impact: change in ln(price) per unit of net liquidated notional relative to the
+    /// asset's open interest.
+    pub impact_per_open_interest: f64,
+    /// Rounds of the liquidation cascade.
+    pub cascade_rounds: u32,
+    /// Coefficient of variation of the shock's severity across paths (Gamma, mean 1).
+    pub shock_cv: f64,
+    /// Normal-weekend shock, simple return per asset (the other scenarios use the market shocks).
+    pub normal_shock_return: [f64; ASSETS],
+}
+
+impl InsuranceFundConfig {
+    /// Checks every field: ranges, leverage means within their caps, asset shares summing to 1.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        check(&self.bounds())?;
+        let sum: f64 = self.asset_share.iter().sum();
+        sums_to_one(
+            "asset_share",
+            format!("{:?}", self.asset_share),
+            sum,
+            "shares",
+        )
+    }
+
+    /// The allowed range of every numeric field.
+    fn bounds(&self) -> Vec<Bound> {
+        let mut table = vec![
+            bound(
+                "traders",
+                f64::from(self.traders),
+                Allowed::Closed(2.0, 1e7),
+            ),
+            bound("paths", f64::from(self.paths), Allowed::Closed(1.0, 1e7)),
+            bound(
+                "open_interest_to_aum",
+                self.open_interest_to_aum,
+                Allowed::Closed(0.0, 100.0),
+            ),
+            bound(
+                "fund_share_of_aum",
+                self.fund_share_of_aum,
+                Allowed::Closed(0.0, 1.0),
+            ),
+            bound(
+                "institutional_trader_share",
+                self.institutional_trader_share,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "institutional_notional_share",
+                self.institutional_notional_share,
+                Allowed::OpenUnit,
+            ),
+        ];
+        for (name, mean, cv, max) in [
+            (
+                "retail",
+                self.retail_leverage_mean,
+                self.retail_leverage_cv,
+                self.retail_leverage_max,
+            ),
+            (
+                "institutional",
+                self.institutional_leverage_mean,
+                self.institutional_leverage_cv,
+                self.institutional_leverage_max,
+            ),
+        ] {
+            table.extend([
+                bound(
+                    format!("{name}_leverage_max"),
+                    max,
+                    Allowed::Closed(1.0, 1_000.0),
+                ),
+                bound(
+                    format!("{name}_leverage_mean"),
+                    mean,
+                    Allowed::Closed(1.0, max),
+                ),
+                bound(format!("{name}_leverage_cv"), cv, Allowed::Closed(0.0, 5.0)),
+            ]);
+        }
+        table.extend([
+            bound(
+                "retail_long_share",
+                self.retail_long_share,
+                Allowed::Closed(0.0, 1.0),
+            ),
+            bound(
+                "institutional_long_share",
+                self.institutional_long_share,
+                Allowed::Closed(0.0, 1.0),
+            ),
+            bound(
+                "notional_log_sigma",
+                self.notional_log_sigma,
+                Allowed::Closed(0.0, 5.0),
+            ),
+        ]);
+        for (a, &s) in self.asset_share.iter().enumerate() {
+            table.push(bound(
+                format!("asset_share[{a}]"),
+                s,
+                Allowed::Closed(0.0, 1.0),
+            ));
+        }
+        table.extend([
+            bound(
+                "liquidation_slippage",
+                self.liquidation_slippage,
+                Allowed::Closed(0.0, 0.5),
+            ),
+            bound(
+                "impact_per_open_interest",
+                self.impact_per_open_interest,
+                Allowed::Closed(0.0, 10.0),
+            ),
+            bound(
+                "cascade_rounds",
+                f64::from(self.cascade_rounds),
+                Allowed::Closed(1.0, 100.0),
+            ),
+            bound("shock_cv", self.shock_cv, Allowed::Closed(0.0, 5.0)),
+        ]);
+        table.extend(shock_bounds(
+            "normal_shock_return",
+            self.normal_shock_return,
+        ));
+        table
+    }
+
+    /// The shock a scenario applies to the derivatives book, simple return per asset.
+    pub fn shock_return(&self, market: &MarketConfig, scenario: StressScenario) -> [f64; ASSETS] {
+        market
+            .shock_return(scenario)
+            .unwrap_or(self.normal_shock_return)
+    }
+}
 
 /// Stream id of the trader population.
 const POPULATION_STREAM: u64 = 0x5452_4144;

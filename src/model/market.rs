@@ -15,10 +15,257 @@
 //! prices); each bad row is refused with its line number and field.
 
 use rand_distr::{Distribution, StandardNormal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::config::risk::{ASSETS, MarketConfig, REGIMES};
+use crate::model::params::{Allowed, Bound, ParamError, bound, check, sums_to_one};
 use crate::model::rng::path_rng;
+
+/// A shock per asset: simple returns in (−1, 1].
+pub fn shock_bounds(field: &str, shock: [f64; ASSETS]) -> Vec<Bound> {
+    shock
+        .iter()
+        .enumerate()
+        .map(|(a, &s)| bound(format!("{field}[{a}]"), s, Allowed::SimpleReturn))
+        .collect()
+}
+
+/// Number of assets in the crypto book: BTC, ETH and an ALT basket.
+pub const ASSETS: usize = 3;
+
+/// Asset names in the order of every per-asset array.
+pub const ASSET_NAMES: [&str; ASSETS] = ["btc", "eth", "alt"];
+
+/// Number of market regimes: normal, stressed, crisis.
+pub const REGIMES: usize = 3;
+
+/// The four stress scenarios of the balance sheet and the insurance fund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StressScenario {
+    /// A baseline weekend.
+    Normal,
+    /// A 20–30% crypto drawdown with mild withdrawal stress.
+    Mild,
+    /// A loss of confidence (FTX-style).
+    Severe,
+    /// A LUNA-style collapse: the ALT basket near zero, severe withdrawals.
+    Luna,
+}
+
+impl StressScenario {
+    /// All four, mildest first.
+    pub const ALL: [StressScenario; 4] = [Self::Normal, Self::Mild, Self::Severe, Self::Luna];
+
+    /// Lower-case name as used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Mild => "mild",
+            Self::Severe => "severe",
+            Self::Luna => "luna",
+        }
+    }
+
+    /// A stable number per scenario for its random streams (distinct from the withdrawal streams).
+    pub fn stream_id(self) -> u64 {
+        match self {
+            Self::Normal => 101,
+            Self::Mild => 102,
+            Self::Severe => 103,
+            Self::Luna => 104,
+        }
+    }
+}
+
+impl std::fmt::Display for StressScenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One market regime's daily log-return law.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeConfig {
+    /// Mean daily log-return per asset, per day.
+    pub drift_per_day: [f64; ASSETS],
+    /// Standard deviation of the daily log-return per asset, per day.
+    pub vol_per_day: [f64; ASSETS],
+    /// Correlation matrix of the daily log-returns (symmetric, unit diagonal, positive definite).
+    pub correlation: [[f64; ASSETS]; ASSETS],
+}
+
+/// The market history and the exchange's crypto book.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketConfig {
+    /// Calendar days of synthetic history (crypto trades every day).
+    pub days: u32,
+    /// Seed of the synthetic history.
+    pub seed: u64,
+    /// Path of a real price CSV `date,btc,eth,alt` (daily closes); empty = synthetic history.
+    pub prices_csv: String,
+    /// Daily regime transition matrix, rows = today's regime (normal, stressed, crisis),
+    /// columns = tomorrow's; each row sums to 1.
+    pub transition: [[f64; REGIMES]; REGIMES],
+    /// Return law in the normal regime.
+    pub normal: RegimeConfig,
+    /// Return law in the stressed regime.
+    pub stressed: RegimeConfig,
+    /// Return law in the crisis regime.
+    pub crisis: RegimeConfig,
+    /// The exchange's own crypto holdings per asset, IDR at today's marks.
+    pub holdings_idr: [u64; ASSETS],
+    /// Days of history behind historical simulation and filtered historical simulation.
+    pub lookback_days: u32,
+    /// RiskMetrics decay factor λ of the EWMA variance.
+    pub ewma_lambda: f64,
+    /// Length of the stressed-VaR window, days.
+    pub stressed_window_days: u32,
+    /// Mild parametric shock, simple return per asset over the weekend.
+    pub mild_shock_return: [f64; ASSETS],
+    /// Severe parametric shock, simple return per asset.
+    pub severe_shock_return: [f64; ASSETS],
+    /// LUNA-style parametric shock, simple return per asset.
+    pub luna_shock_return: [f64; ASSETS],
+}
+
+/// The regime chain's derived laws: where it starts and how each regime correlates returns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RegimeLaws {
+    /// The chain's stationary distribution (its starting law).
+    stationary: [f64; REGIMES],
+    /// Lower Cholesky factor of each regime's correlation matrix.
+    factors: [[[f64; ASSETS]; ASSETS]; REGIMES],
+}
+
+impl MarketConfig {
+    /// Checks every field: ranges, transition rows summing to 1, an irreducible chain and
+    /// positive-definite correlations.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        check(&self.bounds())?;
+        for (i, row) in self.transition.iter().enumerate() {
+            let sum: f64 = row.iter().sum();
+            sums_to_one(
+                &format!("transition[{i}]"),
+                format!("{row:?}"),
+                sum,
+                "a row of probabilities",
+            )?;
+        }
+        self.regime_laws().map(|_| ())
+    }
+
+    /// The allowed range of every numeric field.
+    fn bounds(&self) -> Vec<Bound> {
+        let lookback = f64::from(self.lookback_days);
+        let mut table = vec![
+            bound("lookback_days", lookback, Allowed::Closed(20.0, 10_000.0)),
+            bound(
+                "stressed_window_days",
+                f64::from(self.stressed_window_days),
+                Allowed::Closed(10.0, lookback),
+            ),
+            bound(
+                "days",
+                f64::from(self.days),
+                Allowed::Closed(lookback + 1.0, 100_000.0),
+            ),
+        ];
+        for (i, row) in self.transition.iter().enumerate() {
+            for (j, &p) in row.iter().enumerate() {
+                table.push(bound(
+                    format!("transition[{i}][{j}]"),
+                    p,
+                    Allowed::Closed(0.0, 1.0),
+                ));
+            }
+        }
+        for (k, name) in REGIME_NAMES.into_iter().enumerate() {
+            let r = self.regime(k);
+            for a in 0..ASSETS {
+                table.extend([
+                    bound(
+                        format!("{name}.drift_per_day[{a}]"),
+                        r.drift_per_day[a],
+                        Allowed::Closed(-0.5, 0.5),
+                    ),
+                    bound(
+                        format!("{name}.vol_per_day[{a}]"),
+                        r.vol_per_day[a],
+                        Allowed::Closed(0.0, 2.0),
+                    ),
+                ]);
+            }
+        }
+        for (a, &h) in self.holdings_idr.iter().enumerate() {
+            table.push(bound(
+                format!("holdings_idr[{a}]"),
+                h as f64,
+                Allowed::Closed(0.0, 1e16),
+            ));
+        }
+        table.push(bound("ewma_lambda", self.ewma_lambda, Allowed::OpenUnit));
+        for (name, shock) in [
+            ("mild", self.mild_shock_return),
+            ("severe", self.severe_shock_return),
+            ("luna", self.luna_shock_return),
+        ] {
+            table.extend(shock_bounds(&format!("{name}_shock_return"), shock));
+        }
+        table
+    }
+
+    /// The stationary law of the chain and the Cholesky factor of every regime.
+    fn regime_laws(&self) -> Result<RegimeLaws, ParamError> {
+        let stationary = stationary_distribution(&self.transition).ok_or_else(|| {
+            ParamError::new(
+                "transition",
+                format!("{:?}", self.transition),
+                "an irreducible chain with a unique stationary distribution",
+            )
+        })?;
+        let mut factors = [[[0.0; ASSETS]; ASSETS]; REGIMES];
+        for (k, name) in REGIME_NAMES.into_iter().enumerate() {
+            let correlation = &self.regime(k).correlation;
+            factors[k] = cholesky(correlation).ok_or_else(|| {
+                ParamError::new(
+                    format!("{name}.correlation"),
+                    format!("{correlation:?}"),
+                    "a symmetric, positive-definite matrix with unit diagonal",
+                )
+            })?;
+        }
+        Ok(RegimeLaws {
+            stationary,
+            factors,
+        })
+    }
+
+    /// The return law of regime `k` (0 normal, 1 stressed, 2 crisis).
+    pub fn regime(&self, k: usize) -> &RegimeConfig {
+        match k {
+            0 => &self.normal,
+            1 => &self.stressed,
+            _ => &self.crisis,
+        }
+    }
+
+    /// The parametric shock of a scenario, simple return per asset (none for `normal`).
+    pub fn shock_return(&self, scenario: StressScenario) -> Option<[f64; ASSETS]> {
+        match scenario {
+            StressScenario::Normal => None,
+            StressScenario::Mild => Some(self.mild_shock_return),
+            StressScenario::Severe => Some(self.severe_shock_return),
+            StressScenario::Luna => Some(self.luna_shock_return),
+        }
+    }
+
+    /// Total crypto book, IDR.
+    pub fn book_idr(&self) -> f64 {
+        self.holdings_idr.iter().map(|&h| h as f64).sum()
+    }
+}
 
 /// Stream id of the synthetic market history.
 const MARKET_STREAM: u64 = 0x4D41_524B;
@@ -158,14 +405,15 @@ pub fn cholesky(r: &[[f64; ASSETS]; ASSETS]) -> Option<[[f64; ASSETS]; ASSETS]> 
 }
 
 impl MarketHistory {
-    /// The synthetic history of `config.days` calendar days, reproducible from `config.seed`.
-    /// The config must be valid ([`crate::config::Config::validate`]); an invalid correlation
-    /// falls back to independent returns and an invalid chain to the normal regime.
-    pub fn synthetic(config: &MarketConfig) -> Self {
+    /// The synthetic history of `config.days` calendar days, reproducible from `config.seed`;
+    /// refused when the chain has no unique stationary law or a correlation is not positive
+    /// definite.
+    pub fn synthetic(config: &MarketConfig) -> Result<Self, ParamError> {
         let days = config.days as usize;
-        let pi = stationary_distribution(&config.transition).unwrap_or([1.0, 0.0, 0.0]);
-        let factors: [[[f64; ASSETS]; ASSETS]; REGIMES] =
-            std::array::from_fn(|k| cholesky(&config.regime(k).correlation).unwrap_or(IDENTITY));
+        let RegimeLaws {
+            stationary: pi,
+            factors,
+        } = config.regime_laws()?;
         let mut rng = path_rng(config.seed, MARKET_STREAM, 0);
         let mut regime = draw_index(&pi, rand::RngExt::random::<f64>(&mut rng));
         let mut returns = Vec::with_capacity(days);
@@ -185,12 +433,12 @@ impl MarketHistory {
             returns.push(r);
             regimes.push(regime as u8);
         }
-        Self {
+        Ok(Self {
             source: HistorySource::Synthetic,
             returns,
             regimes: Some(regimes),
             dates: None,
-        }
+        })
     }
 
     /// Parses daily closes `date,btc,eth,alt` into log-returns `ln(P_t / P_{t−1})`.
@@ -313,8 +561,6 @@ impl MarketHistory {
         })
     }
 }
-
-const IDENTITY: [[f64; ASSETS]; ASSETS] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
 
 /// Index `k` with `Σ_{j<k} w_j ≤ u < Σ_{j≤k} w_j` (the last index if rounding leaves `u` above).
 fn draw_index(weights: &[f64], u: f64) -> usize {

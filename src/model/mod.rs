@@ -14,6 +14,5 @@ pub mod stats;
 pub mod tiers;
 pub mod user_base;
 pub mod var;
-pub mod weekend;
 pub mod window;
 pub mod withdrawals;

@@ -108,6 +108,29 @@ pub fn check(table: &[Bound]) -> Result<(), ParamError> {
     }
 }
 
+/// Tolerance on "shares sum to one".
+pub const SHARE_SUM_TOLERANCE: f64 = 1e-9;
+
+/// `Ok` when `sum` is 1 within [`SHARE_SUM_TOLERANCE`]; otherwise an error on `field`
+/// showing `value`, allowing `what` "summing to 1".
+pub fn sums_to_one(field: &str, value: String, sum: f64, what: &str) -> Result<(), ParamError> {
+    if (sum - 1.0).abs() <= SHARE_SUM_TOLERANCE {
+        return Ok(());
+    }
+    Err(ParamError::new(
+        field,
+        value,
+        format!(
+            "{what} summing to 1 ({} sum to {sum})",
+            if what.starts_with("a row") {
+                "it"
+            } else {
+                "they"
+            }
+        ),
+    ))
+}
+
 /// `1 / cv²`: the shape of a Gamma law whose coefficient of variation is `cv` (> 0).
 pub fn gamma_shape_of_cv(cv: f64) -> f64 {
     1.0 / (cv * cv)

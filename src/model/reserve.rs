@@ -8,9 +8,29 @@
 //! with `C'(R) = c_o − (c_o + c_u) · P(W > R)`, so its minimum is the quantile at the
 //! critical ratio `c_u / (c_o + c_u)`; the curve and the quantile therefore agree.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::stats::{cvar_sorted, exceedance_sorted, quantile_sorted};
+
+/// Which statistic of the planning scenario's weekend total the recommended reserve is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReservePolicy {
+    /// The cost-minimising quantile at the critical ratio.
+    Newsvendor,
+    /// The mean of the worst 1% of weekends.
+    Cvar99,
+}
+
+impl ReservePolicy {
+    /// How treasury writes the policy's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Newsvendor => "newsvendor",
+            Self::Cvar99 => "CVaR99",
+        }
+    }
+}
 
 /// Overage and underage costs of a reserve, fractions per year.
 #[derive(Debug, Clone, Copy, PartialEq)]

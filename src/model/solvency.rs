@@ -25,10 +25,72 @@
 //! the Rp 50 bn maintained-equity floor, else `SOLVENT`. Capital adequacy ratio =
 //! assets / liabilities; capital needed = `(floor − equity_after)⁺`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::config::risk::StressScenario;
+use crate::model::market::StressScenario;
+use crate::model::params::{Allowed, Bound, bound};
 use crate::model::var::VarReport;
+
+impl SolvencyConfig {
+    /// The allowed range of every numeric field (OJK caps custody and hot-wallet shares at 0.3).
+    pub fn bounds(&self) -> Vec<Bound> {
+        vec![
+            bound(
+                "proprietary_capital_idr",
+                self.proprietary_capital_idr as f64,
+                Allowed::Closed(0.0, 1e16),
+            ),
+            bound(
+                "consumer_crypto_idr",
+                self.consumer_crypto_idr as f64,
+                Allowed::Closed(0.0, 1e16),
+            ),
+            bound(
+                "in_house_custody_share",
+                self.in_house_custody_share,
+                Allowed::Closed(0.0, 0.3),
+            ),
+            bound(
+                "hot_wallet_share",
+                self.hot_wallet_share,
+                Allowed::Closed(0.0, 0.3),
+            ),
+            bound(
+                "conversion_haircut",
+                self.conversion_haircut,
+                Allowed::Closed(0.0, 1.0),
+            ),
+        ]
+    }
+}
+
+/// Which fiat reserve the stressed balance sheet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReserveBasis {
+    /// The industry rule of thumb (`reserve.rule_of_thumb_share` of fiat).
+    RuleOfThumb,
+    /// The engine's recommended reserve.
+    Recommended,
+}
+
+/// The unified stressed balance sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SolvencyConfig {
+    /// Fiat reserve the sheet holds: `rule_of_thumb` or `recommended`.
+    pub reserve_basis: ReserveBasis,
+    /// Firm capital outside the reserve, the fund and the crypto book that absorbs losses, IDR.
+    pub proprietary_capital_idr: u64,
+    /// Consumer crypto on the platform, IDR.
+    pub consumer_crypto_idr: u64,
+    /// Share of consumer crypto the exchange may custody in house (OJK: at most 0.3).
+    pub in_house_custody_share: f64,
+    /// Share of the in-house custody kept in the hot wallet (OJK: at most 0.3).
+    pub hot_wallet_share: f64,
+    /// Loss when converting hot-wallet crypto to IDR in a stressed weekend, share of its value.
+    pub conversion_haircut: f64,
+}
 
 /// Hours per day, for the square-root-of-time horizon scaling.
 const HOURS_PER_DAY: f64 = 24.0;

@@ -13,9 +13,50 @@
 //! A layer's annual cost is its size times the yield it gives up against the opportunity
 //! yield, `size · (y_opp − y_layer)`; negative when the layer out-earns the benchmark.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::config::risk::TiersConfig;
+use crate::model::params::{Allowed, Bound, bound};
+
+impl TiersConfig {
+    /// The allowed range of every field; stablecoins stay a minority of the fast layer.
+    pub fn bounds(&self) -> Vec<Bound> {
+        let yield_range = Allowed::Closed(0.0, 1.0);
+        vec![
+            bound("instant_yield", self.instant_yield, yield_range),
+            bound("money_market_yield", self.money_market_yield, yield_range),
+            bound("stablecoin_yield", self.stablecoin_yield, yield_range),
+            bound(
+                "fast_stablecoin_share",
+                self.fast_stablecoin_share,
+                Allowed::HalfOpen(0.5),
+            ),
+            bound(
+                "fast_delay_hours",
+                self.fast_delay_hours,
+                Allowed::Closed(0.0, 72.0),
+            ),
+            bound("liquid_yield", self.liquid_yield, yield_range),
+        ]
+    }
+}
+
+/// The three reserve layers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TiersConfig {
+    /// Yield of IDR in the payment gateway and virtual accounts, fraction per year.
+    pub instant_yield: f64,
+    /// Yield of money-market funds and overnight repo, fraction per year.
+    pub money_market_yield: f64,
+    /// Yield of stablecoins held for liquidity, fraction per year.
+    pub stablecoin_yield: f64,
+    /// Share of the fast layer held in stablecoins; below 0.5 (they de-peg in crises).
+    pub fast_stablecoin_share: f64,
+    /// Hours to turn the fast layer into IDR.
+    pub fast_delay_hours: f64,
+    /// Yield of SBN and T-bills, fraction per year.
+    pub liquid_yield: f64,
+}
 
 /// What sizes the layers, IDR.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -6,10 +6,98 @@
 //! Proof-of-Reserve report gives (then the accounts inside each cohort are synthetic).
 
 use rand_distr::{Distribution, LogNormal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::config::UserBaseConfig;
+use crate::model::params::{Allowed, ParamError, bound, check, sums_to_one};
 use crate::model::rng::path_rng;
+
+/// The synthetic user base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserBaseConfig {
+    /// Number of accounts holding fiat.
+    pub users: u32,
+    /// Total customer fiat on the platform, IDR.
+    pub total_fiat_idr: u64,
+    /// Seed of the synthetic balance draw.
+    pub seed: u64,
+    /// Retail accounts.
+    pub retail: CohortConfig,
+    /// Institutional accounts (funds, OTC desks, corporate treasuries).
+    pub institutional: CohortConfig,
+}
+
+/// One cohort of the user base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortConfig {
+    /// Share of accounts in this cohort, 0..1; the cohorts sum to 1.
+    pub account_share: f64,
+    /// Share of total fiat held by this cohort, 0..1; the cohorts sum to 1.
+    pub balance_share: f64,
+    /// Standard deviation of ln(balance) within the cohort (log-normal shape).
+    pub log_sigma: f64,
+}
+
+impl UserBaseConfig {
+    /// Checks every field: cohort shares in (0, 1) summing to 1, at least one account per cohort.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        let mut table = vec![
+            bound("users", f64::from(self.users), Allowed::AtLeast(2.0)),
+            bound(
+                "total_fiat_idr",
+                self.total_fiat_idr as f64,
+                Allowed::AtLeast(1.0),
+            ),
+        ];
+        for (name, c) in [
+            ("retail", &self.retail),
+            ("institutional", &self.institutional),
+        ] {
+            table.extend([
+                bound(
+                    format!("{name}.account_share"),
+                    c.account_share,
+                    Allowed::OpenUnit,
+                ),
+                bound(
+                    format!("{name}.balance_share"),
+                    c.balance_share,
+                    Allowed::OpenUnit,
+                ),
+                bound(
+                    format!("{name}.log_sigma"),
+                    c.log_sigma,
+                    Allowed::Closed(0.0, 5.0),
+                ),
+            ]);
+        }
+        check(&table)?;
+        let what = "retail and institutional shares";
+        let (r, i) = (&self.retail, &self.institutional);
+        sums_to_one(
+            "institutional.account_share",
+            i.account_share.to_string(),
+            r.account_share + i.account_share,
+            what,
+        )?;
+        sums_to_one(
+            "institutional.balance_share",
+            i.balance_share.to_string(),
+            r.balance_share + i.balance_share,
+            what,
+        )?;
+        let institutions = (f64::from(self.users) * i.account_share).round();
+        if institutions < 1.0 || institutions >= f64::from(self.users) {
+            return Err(ParamError::new(
+                "institutional.account_share",
+                i.account_share,
+                "a share that leaves at least one account in each cohort",
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Random stream ids of the synthetic draw (distinct from scenario streams).
 const RETAIL_STREAM: u64 = 0x5553_4552_0001;

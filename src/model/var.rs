@@ -28,7 +28,7 @@
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
-use crate::config::risk::{ASSETS, MarketConfig, StressScenario};
+use crate::model::market::{ASSETS, MarketConfig, StressScenario};
 use crate::model::market::{HistorySource, MarketHistory, RegimeSummary};
 use crate::model::stats::{cvar_sorted, quantile_sorted};
 

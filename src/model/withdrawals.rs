@@ -38,13 +38,19 @@ impl PathOutcome {
 }
 
 /// Every path of one scenario, reduced to what the reports need.
+///
+/// Keeps each path's cumulative withdrawals at the end of every hour (8 bytes per path-hour:
+/// 520 B per path over 65 hours), so first-passage hours for any reserve, or any hourly
+/// reserve schedule, are read off one simulation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioRun {
     /// One outcome per path, in path order.
     pub outcomes: Vec<PathOutcome>,
-    /// For each requested threshold, per path, the 1-based hour in which cumulative
-    /// withdrawals first exceeded it; 0 if they never did.
-    pub first_passage_hours: Vec<Vec<u16>>,
+    /// Hours per path in `cumulative_idr`.
+    pub hours: usize,
+    /// Cumulative withdrawals at the end of each hour, IDR, path-major:
+    /// `cumulative_idr[path · hours + h]` covers hours `0..=h`.
+    pub cumulative_idr: Vec<u64>,
     /// Mean retail withdrawals in each hour of the window, IDR.
     pub mean_hourly_retail_idr: Vec<f64>,
     /// Mean institutional withdrawals in each hour of the window, IDR.
@@ -55,6 +61,22 @@ impl ScenarioRun {
     /// Weekend totals per path, IDR.
     pub fn totals_idr(&self) -> Vec<u64> {
         self.outcomes.iter().map(PathOutcome::total_idr).collect()
+    }
+
+    /// Per path, the 1-based hour in which cumulative withdrawals first exceeded
+    /// `threshold_idr`; 0 if they never did.
+    pub fn first_passage_hours(&self, threshold_idr: u64) -> Vec<u16> {
+        if self.hours == 0 {
+            return vec![0; self.outcomes.len()];
+        }
+        self.cumulative_idr
+            .chunks_exact(self.hours)
+            .map(|path| {
+                path.iter()
+                    .position(|&c| c > threshold_idr)
+                    .map_or(0, |h| (h + 1) as u16)
+            })
+            .collect()
     }
 }
 
@@ -128,18 +150,14 @@ impl InstitutionalLedger {
 /// The batch engine: whole weekends of the [`WeekendProcess`], from the close.
 impl WeekendProcess {
     /// Simulates one weekend. `on_hour(h, retail_idr, institutional_idr)` sees each hour's
-    /// withdrawals, `thresholds_idr` are reserves whose first-passage hour is written to
-    /// `first_passage_hours` (same length; 0 = never exceeded).
+    /// withdrawals in order.
     pub fn simulate_path(
         &self,
         rng: &mut PathRng,
-        thresholds_idr: &[u64],
-        first_passage_hours: &mut [u16],
         ledger: &mut InstitutionalLedger,
         mut on_hour: impl FnMut(usize, u64, u64),
     ) -> PathOutcome {
         ledger.reset();
-        first_passage_hours.fill(0);
         let intensity = self.draw_intensity(rng);
         let mut next_arrival = self.next_arrival_after(rng, 0.0, &intensity);
         let mut outcome = PathOutcome::default();
@@ -160,12 +178,6 @@ impl WeekendProcess {
             outcome.retail_idr += retail;
             outcome.institutional_idr += institutional;
             on_hour(hour as usize, retail, institutional);
-            let cumulative = outcome.total_idr();
-            for (threshold, passage) in thresholds_idr.iter().zip(first_passage_hours.iter_mut()) {
-                if *passage == 0 && cumulative > *threshold {
-                    *passage = (hour + 1) as u16;
-                }
-            }
         }
         outcome
     }
@@ -209,82 +221,67 @@ impl WeekendProcess {
         amount
     }
 
-    /// A ledger sized for this model's institutions.
+    /// A ledger sized for this process's institutions.
     pub fn new_ledger(&self) -> InstitutionalLedger {
         InstitutionalLedger::new(self.institutions().balances_idr().len())
     }
 
     /// Simulates `paths` weekends in parallel. Path `i` uses stream `(seed, stream, i)`,
     /// so the result is identical for any number of threads.
-    pub fn run(&self, paths: usize, seed: u64, stream: u64, thresholds_idr: &[u64]) -> ScenarioRun {
+    pub fn run(&self, paths: usize, seed: u64, stream: u64) -> ScenarioRun {
         let chunks = paths.div_ceil(PATHS_PER_CHUNK);
-        let parts: Vec<ChunkResult> = (0..chunks)
+        let parts: Vec<ScenarioRun> = (0..chunks)
             .into_par_iter()
             .map(|c| {
                 let start = c * PATHS_PER_CHUNK;
                 let end = (start + PATHS_PER_CHUNK).min(paths);
-                self.run_chunk(start..end, seed, stream, thresholds_idr)
+                self.run_chunk(start..end, seed, stream)
             })
             .collect();
-        self.merge(parts, paths, thresholds_idr.len())
+        self.merge(parts, paths)
     }
 
-    fn run_chunk(
-        &self,
-        range: std::ops::Range<usize>,
-        seed: u64,
-        stream: u64,
-        thresholds_idr: &[u64],
-    ) -> ChunkResult {
+    /// The paths `range`, with hourly sums (not yet means) in the `mean_hourly_*` fields.
+    fn run_chunk(&self, range: std::ops::Range<usize>, seed: u64, stream: u64) -> ScenarioRun {
         let hours = self.window_hours() as usize;
-        let mut part = ChunkResult {
+        let mut part = ScenarioRun {
             outcomes: Vec::with_capacity(range.len()),
-            first_passage_hours: vec![Vec::with_capacity(range.len()); thresholds_idr.len()],
-            hourly_retail_idr: vec![0.0; hours],
-            hourly_institutional_idr: vec![0.0; hours],
+            hours,
+            cumulative_idr: Vec::with_capacity(range.len() * hours),
+            mean_hourly_retail_idr: vec![0.0; hours],
+            mean_hourly_institutional_idr: vec![0.0; hours],
         };
-        let mut passage = vec![0u16; thresholds_idr.len()];
         let mut ledger = self.new_ledger();
         for path in range {
             let mut rng = path_rng(seed, stream, path as u64);
-            let outcome = self.simulate_path(
-                &mut rng,
-                thresholds_idr,
-                &mut passage,
-                &mut ledger,
-                |h, r, i| {
-                    part.hourly_retail_idr[h] += r as f64;
-                    part.hourly_institutional_idr[h] += i as f64;
-                },
-            );
+            let mut cumulative = 0u64;
+            let outcome = self.simulate_path(&mut rng, &mut ledger, |h, r, i| {
+                part.mean_hourly_retail_idr[h] += r as f64;
+                part.mean_hourly_institutional_idr[h] += i as f64;
+                cumulative += r + i;
+                part.cumulative_idr.push(cumulative);
+            });
             part.outcomes.push(outcome);
-            for (column, &hour) in part.first_passage_hours.iter_mut().zip(&passage) {
-                column.push(hour);
-            }
         }
         part
     }
 
-    fn merge(&self, parts: Vec<ChunkResult>, paths: usize, thresholds: usize) -> ScenarioRun {
+    /// Concatenates the chunks in order and turns the hourly sums into means over `paths`.
+    fn merge(&self, parts: Vec<ScenarioRun>, paths: usize) -> ScenarioRun {
         let hours = self.window_hours() as usize;
         let mut run = ScenarioRun {
             outcomes: Vec::with_capacity(paths),
-            first_passage_hours: vec![Vec::with_capacity(paths); thresholds],
+            hours,
+            cumulative_idr: Vec::with_capacity(paths * hours),
             mean_hourly_retail_idr: vec![0.0; hours],
             mean_hourly_institutional_idr: vec![0.0; hours],
         };
         for part in parts {
             run.outcomes.extend(part.outcomes);
-            for (all, chunk) in run
-                .first_passage_hours
-                .iter_mut()
-                .zip(part.first_passage_hours)
-            {
-                all.extend(chunk);
-            }
+            run.cumulative_idr.extend(part.cumulative_idr);
             for h in 0..hours {
-                run.mean_hourly_retail_idr[h] += part.hourly_retail_idr[h];
-                run.mean_hourly_institutional_idr[h] += part.hourly_institutional_idr[h];
+                run.mean_hourly_retail_idr[h] += part.mean_hourly_retail_idr[h];
+                run.mean_hourly_institutional_idr[h] += part.mean_hourly_institutional_idr[h];
             }
         }
         let n = paths.max(1) as f64;
@@ -294,11 +291,4 @@ impl WeekendProcess {
             .for_each(|x| *x /= n);
         run
     }
-}
-
-struct ChunkResult {
-    outcomes: Vec<PathOutcome>,
-    first_passage_hours: Vec<Vec<u16>>,
-    hourly_retail_idr: Vec<f64>,
-    hourly_institutional_idr: Vec<f64>,
 }

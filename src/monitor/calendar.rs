@@ -1,6 +1,6 @@
 //! Which weekend window a moment belongs to, in event time.
 //!
-//! The rails close every week at `opens_weekday` `opens_hour_wib`:00 WIB (UTC+7, no daylight
+//! The rails close every week at `rails_close_weekday` `rails_close_hour_wib`:00 WIB (UTC+7, no daylight
 //! saving) and stay closed for `hours` hours. Times are Unix milliseconds (UTC).
 
 use crate::model::window::{WIB_UTC_OFFSET_HOURS, WeekendWindow};
@@ -36,8 +36,8 @@ impl WindowCalendar {
     pub fn opening_at_or_before(&self, at_unix_ms: i64) -> i64 {
         let offset_ms = WIB_UTC_OFFSET_HOURS * MS_PER_HOUR;
         let reference_local_ms = FIRST_MONDAY_DAYS * MS_PER_DAY
-            + i64::from(self.window.opens_weekday) * MS_PER_DAY
-            + i64::from(self.window.opens_hour_wib) * MS_PER_HOUR;
+            + i64::from(self.window.rails_close_weekday.index_from_monday()) * MS_PER_DAY
+            + i64::from(self.window.rails_close_hour_wib) * MS_PER_HOUR;
         let local_ms = at_unix_ms.saturating_add(offset_ms);
         let weeks = (local_ms - reference_local_ms).div_euclid(MS_PER_WEEK);
         reference_local_ms + weeks * MS_PER_WEEK - offset_ms

@@ -1,0 +1,187 @@
+//! What `sentinel simulate` reports: plain serialisable types, no computation.
+//! Amounts are IDR unless the name says otherwise; shares are of total customer fiat.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::insurance::InsuranceReport;
+use crate::model::market::StressScenario;
+use crate::model::process::ScenarioName;
+use crate::model::reserve::{FrontierPoint, ReservePolicy, ReserveSizing, TimeToInsolvency};
+use crate::model::solvency::{FirmResources, ReserveBasis, SolvencyReport};
+use crate::model::stats::DistributionSummary;
+use crate::model::tiers::ReserveTiers;
+use crate::model::user_base::Concentration;
+use crate::model::var::VarReport;
+
+/// Everything `sentinel simulate` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchReport {
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Paths per scenario.
+    pub paths: usize,
+    /// Hours the rails are closed.
+    pub window_hours: u32,
+    /// When the rails close.
+    pub window_opens: String,
+    /// When the rails reopen.
+    pub window_reopens: String,
+    /// All customer fiat, IDR.
+    pub total_fiat_idr: u64,
+    /// IDR per USD used for the USD reference.
+    pub usd_idr_rate: f64,
+    /// Newsvendor critical ratio at the midpoint costs.
+    pub critical_ratio: f64,
+    /// Lowest critical ratio over the configured cost ranges (highest yield, lowest emergency cost).
+    pub critical_ratio_low: f64,
+    /// Highest critical ratio over the configured cost ranges.
+    pub critical_ratio_high: f64,
+    /// Concentration of the user base.
+    pub user_base: Concentration,
+    /// Per-scenario results, keyed by scenario name.
+    pub scenarios: BTreeMap<ScenarioName, ScenarioReport>,
+    /// The reserve to hold entering the weekend.
+    pub recommendation: Recommendation,
+    /// Market risk of the crypto book: HS, FHS, stressed VaR, shocks, tiers, backtest.
+    pub var: VarReport,
+    /// The insurance fund under the liquidation cascade, per stress scenario.
+    pub insurance_fund: InsuranceReport,
+    /// The stressed balance sheet, per stress scenario.
+    pub solvency: SolvencyBook,
+    /// The three reserve layers.
+    pub tiers: ReserveTiers,
+}
+
+/// The stressed balance sheets of the four stress scenarios.
+#[derive(Debug, Clone, Serialize)]
+pub struct SolvencyBook {
+    /// Which fiat reserve the sheets hold.
+    pub reserve_basis: ReserveBasis,
+    /// The firm's resources, the same in every scenario.
+    pub firm: FirmResources,
+    /// Weekend withdrawal distribution each scenario uses (LUNA-style reuses severe).
+    pub withdrawal_scenario: BTreeMap<StressScenario, ScenarioName>,
+    /// Per scenario.
+    pub scenarios: BTreeMap<StressScenario, SolvencyReport>,
+}
+
+/// The weekend-total distribution as shares of total fiat.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ShareSummary {
+    /// Mean share.
+    pub mean: f64,
+    /// Median share.
+    pub p50: f64,
+    /// 75th percentile share.
+    pub p75: f64,
+    /// 90th percentile share.
+    pub p90: f64,
+    /// 95th percentile share (= VaR95).
+    pub p95: f64,
+    /// 99th percentile share (= VaR99).
+    pub p99: f64,
+    /// 99.9th percentile share.
+    pub p999: f64,
+    /// CVaR95 share.
+    pub cvar95: f64,
+    /// CVaR99 share.
+    pub cvar99: f64,
+    /// Largest share withdrawn on any path (≤ 1 by conservation).
+    pub max: f64,
+}
+
+/// Reference amounts in USD at the configured rate.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct UsdReference {
+    /// Mean, USD.
+    pub mean_usd: f64,
+    /// Median, USD.
+    pub p50_usd: f64,
+    /// 95th percentile, USD.
+    pub p95_usd: f64,
+    /// 99th percentile, USD.
+    pub p99_usd: f64,
+    /// CVaR99, USD.
+    pub cvar99_usd: f64,
+}
+
+/// Mean withdrawals in one hour of the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct HourPoint {
+    /// 1-based hour after the close.
+    pub hour: u32,
+    /// Mean retail withdrawals in that hour, IDR.
+    pub retail_idr: f64,
+    /// Mean institutional withdrawals in that hour, IDR.
+    pub institutional_idr: f64,
+    /// Mean cumulative withdrawals at the end of that hour, IDR.
+    pub cumulative_idr: f64,
+}
+
+/// Time-to-insolvency at the two reserves treasury compares.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct InsolvencyTimes {
+    /// At the industry rule of thumb.
+    pub rule_of_thumb: TimeToInsolvency,
+    /// At the recommended reserve.
+    pub recommended: TimeToInsolvency,
+}
+
+/// One scenario's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    /// Distribution of the weekend total, IDR.
+    #[serde(flatten)]
+    pub summary: DistributionSummary,
+    /// Mean weekend total as a share of total fiat.
+    pub share_of_fiat_mean: f64,
+    /// The distribution as shares of total fiat.
+    pub share_of_fiat: ShareSummary,
+    /// Documented calibration range of the mean share, low end.
+    pub expected_share_low: f64,
+    /// Documented calibration range of the mean share, high end.
+    pub expected_share_high: f64,
+    /// The distribution in USD.
+    pub usd_reference: UsdReference,
+    /// Mean retail withdrawals over the window, IDR.
+    pub mean_retail_idr: f64,
+    /// Mean institutional withdrawals over the window, IDR.
+    pub mean_institutional_idr: f64,
+    /// Mean number of institutional jumps.
+    pub mean_institutional_jumps: f64,
+    /// Mean hourly path.
+    pub mean_hourly_path: Vec<HourPoint>,
+    /// Newsvendor, CVaR99, cost curve.
+    pub reserve: ReserveSizing,
+    /// Failure probability against reserve share.
+    pub frontier: Vec<FrontierPoint>,
+    /// Smallest frontier share whose failure probability is at most 1%.
+    pub safe_reserve_share_1pct: f64,
+    /// Time-to-insolvency at the rule of thumb and at the recommended reserve.
+    pub time_to_insolvency: InsolvencyTimes,
+}
+
+/// The reserve to fund before the rails close.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// Scenario planned for.
+    pub scenario: ScenarioName,
+    /// Policy followed.
+    pub policy: ReservePolicy,
+    /// The policy's statistic before the OJK floor, IDR.
+    pub unfloored_idr: f64,
+    /// Recommended reserve, IDR.
+    pub reserve_idr: f64,
+    /// Recommended reserve, USD reference.
+    pub reserve_usd: f64,
+    /// Recommended reserve as a share of total fiat.
+    pub reserve_share: f64,
+    /// Whether the OJK floor set the amount.
+    pub floored_by_ojk: bool,
+    /// P(planning-scenario withdrawals exceed it).
+    pub failure_probability: f64,
+    /// Yield forgone by holding it for a year, IDR per year.
+    pub annual_opportunity_cost_idr: f64,
+}
