@@ -1,5 +1,6 @@
-//! The `sentinel` command line. Thin: it reads files, builds the model's inputs,
-//! calls the model and prints. Errors surface with `anyhow` context here only.
+//! The `sentinel` command line, a module of the binary (not of the library). Thin: it
+//! reads files, builds the model's inputs, calls the library (`sentinel::…`) and prints.
+//! Errors surface with `anyhow` context here only.
 
 mod feed;
 mod serve;
@@ -12,8 +13,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, ScenarioName};
-use crate::model::user_base::UserBase;
+use sentinel::config::{Config, ScenarioName};
+use sentinel::model::user_base::UserBase;
 
 /// Weekend fiat-liquidity stress engine for a crypto exchange treasury.
 #[derive(Debug, Parser)]

@@ -7,15 +7,15 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use super::{ServeArgs, load_config, runtime};
-use crate::config::Config;
-use crate::grpc;
-use crate::metrics::{Metrics, serve_metrics};
-use crate::model::user_base::UserBase;
-use crate::model::weekend::{BatchRequest, run_batch};
-use crate::monitor::alerts::{Alert, AlertState};
-use crate::monitor::event::{CountedCohort, WithdrawalEvent};
-use crate::monitor::state::ReservePosition;
-use crate::service::{Engine, EngineObserver, PublishedProjection};
+use sentinel::config::Config;
+use sentinel::grpc;
+use sentinel::metrics::{Metrics, serve_metrics};
+use sentinel::model::user_base::UserBase;
+use sentinel::model::weekend::{BatchRequest, run_batch};
+use sentinel::monitor::alerts::{Alert, AlertState};
+use sentinel::monitor::event::{CountedCohort, WithdrawalEvent};
+use sentinel::monitor::state::ReservePosition;
+use sentinel::service::{Engine, EngineObserver, PublishedProjection};
 
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_json);

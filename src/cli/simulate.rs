@@ -3,8 +3,8 @@
 use anyhow::Context;
 
 use super::{SimulateArgs, load_config, tables};
-use crate::model::market::MarketHistory;
-use crate::model::weekend::{BatchRequest, run_batch_with_market};
+use sentinel::model::market::MarketHistory;
+use sentinel::model::weekend::{BatchRequest, run_batch_with_market};
 
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut config = load_config(args.config.as_deref())?;
@@ -53,7 +53,7 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
 }
 
 /// The synthetic history of `market`, or the price CSV it names.
-fn load_market(config: &crate::config::Config) -> anyhow::Result<MarketHistory> {
+fn load_market(config: &sentinel::config::Config) -> anyhow::Result<MarketHistory> {
     let path = config.market.prices_csv.trim();
     if path.is_empty() {
         return Ok(MarketHistory::synthetic(&config.market));

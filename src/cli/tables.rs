@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::config::risk::ReserveBasis;
-use crate::model::weekend::BatchReport;
+use sentinel::config::risk::ReserveBasis;
+use sentinel::model::weekend::BatchReport;
 
 /// Rupiah in billions, e.g. `Rp 12.3 bn`.
 fn bn(idr: f64) -> String {
