@@ -34,7 +34,9 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let report = pool.install(|| run_batch_with_market(&config, &users, &request, &history));
     let elapsed = started.elapsed();
 
-    print!("{}", tables::render(&report));
+    let tables =
+        tables::render(&report, tables::Labels::of(&config)).context("cannot format the tables")?;
+    print!("{tables}");
     println!(
         "\n{} scenario(s) x {} paths x {} h in {:.0} ms on {} thread(s); seed {}",
         report.scenarios.len(),
