@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use sentinel::config::{Config, ScenarioName};
+use sentinel::model::market::MarketHistory;
 use sentinel::model::user_base::UserBase;
 
 /// Weekend fiat-liquidity stress engine for a crypto exchange treasury.
@@ -235,4 +236,18 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
             Config::from_toml_str(&text).with_context(|| format!("config file {}", path.display()))
         }
     }
+}
+
+/// The market history of `config`: the price CSV `market.prices_csv` names, or (when it
+/// is empty) the synthetic regime-switching history of `market`. The one loader of
+/// `simulate` and `serve`, so both commands price the crypto book on the same history.
+/// A bad CSV is an error naming the file, the line and the field.
+pub fn load_market(config: &Config) -> anyhow::Result<MarketHistory> {
+    let path = config.market.prices_csv.trim();
+    if path.is_empty() {
+        return Ok(MarketHistory::synthetic(&config.market));
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read price CSV {path}"))?;
+    MarketHistory::from_price_csv(&text).with_context(|| format!("price CSV {path}"))
 }

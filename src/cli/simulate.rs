@@ -2,8 +2,7 @@
 
 use anyhow::Context;
 
-use super::{SimulateArgs, load_config, tables};
-use sentinel::model::market::MarketHistory;
+use super::{SimulateArgs, load_config, load_market, tables};
 use sentinel::model::weekend::{BatchRequest, run_batch_with_market};
 
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
@@ -52,15 +51,4 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         println!("JSON report written to {}", path.display());
     }
     Ok(())
-}
-
-/// The synthetic history of `market`, or the price CSV it names.
-fn load_market(config: &sentinel::config::Config) -> anyhow::Result<MarketHistory> {
-    let path = config.market.prices_csv.trim();
-    if path.is_empty() {
-        return Ok(MarketHistory::synthetic(&config.market));
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read price CSV {path}"))?;
-    MarketHistory::from_price_csv(&text).with_context(|| format!("price CSV {path}"))
 }
