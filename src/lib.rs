@@ -15,13 +15,14 @@
 //! - [`grpc`]: the `sentinel.v1.Monitor` tonic service, health, reflection and a client.
 //!   **API boundary:** the only module that knows the prost types.
 //! - [`metrics`]: the Prometheus metrics of the live monitor and their HTTP endpoint.
-//! - [`cli`]: the `sentinel` command line: reads files, runs the model, prints tables and JSON;
-//!   `serve`, `feed` and `watch` run and drive the live monitor.
+//!
+//! The command line (clap, `anyhow` errors, tables) is not part of the library: it belongs
+//! to the `sentinel` binary (`src/main.rs` and its `cli` module), which uses only the
+//! public API above.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod batch;
-pub mod cli;
 pub mod config;
 pub mod grpc;
 pub mod metrics;

@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::{FeedArgs, load_config, runtime};
-use crate::grpc::client::Client;
-use crate::model::conditional::ConditionalModel;
-use crate::model::user_base::UserBase;
-use crate::model::window::WeekendWindow;
-use crate::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
-use crate::monitor::event::WithdrawalEvent;
-use crate::monitor::synthetic::SyntheticWeekend;
-use crate::service::now_unix_ms;
+use sentinel::grpc::client::Client;
+use sentinel::model::conditional::ConditionalModel;
+use sentinel::model::user_base::UserBase;
+use sentinel::model::window::WeekendWindow;
+use sentinel::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
+use sentinel::monitor::event::WithdrawalEvent;
+use sentinel::monitor::synthetic::SyntheticWeekend;
+use sentinel::service::now_unix_ms;
 
 /// Events buffered between the pacer and the gRPC stream.
 const PACER_BUFFER: usize = 4_096;

@@ -1,5 +1,6 @@
-//! The `sentinel` command line. Thin: it reads files, builds the model's inputs,
-//! calls the model and prints. Errors surface with `anyhow` context here only.
+//! The `sentinel` command line, a module of the binary (not of the library). Thin: it
+//! reads files, builds the model's inputs, calls the library (`sentinel::…`) and prints.
+//! Errors surface with `anyhow` context here only.
 
 mod feed;
 mod serve;
@@ -12,8 +13,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, ScenarioName};
-use crate::model::user_base::UserBase;
+use sentinel::config::{Config, ScenarioName};
+use sentinel::model::market::MarketHistory;
+use sentinel::model::user_base::UserBase;
 
 /// Weekend fiat-liquidity stress engine for a crypto exchange treasury.
 #[derive(Debug, Parser)]
@@ -234,4 +236,18 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
             Config::from_toml_str(&text).with_context(|| format!("config file {}", path.display()))
         }
     }
+}
+
+/// The market history of `config`: the price CSV `market.prices_csv` names, or (when it
+/// is empty) the synthetic regime-switching history of `market`. The one loader of
+/// `simulate` and `serve`, so both commands price the crypto book on the same history.
+/// A bad CSV is an error naming the file, the line and the field.
+pub fn load_market(config: &Config) -> anyhow::Result<MarketHistory> {
+    let path = config.market.prices_csv.trim();
+    if path.is_empty() {
+        return MarketHistory::synthetic(&config.market).context("market config");
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read price CSV {path}"))?;
+    MarketHistory::from_price_csv(&text).with_context(|| format!("price CSV {path}"))
 }

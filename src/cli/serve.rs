@@ -6,16 +6,17 @@ use anyhow::Context;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use super::{ServeArgs, load_config, runtime};
-use crate::batch::{BatchRequest, run_batch};
-use crate::config::Config;
-use crate::grpc;
-use crate::metrics::{Metrics, serve_metrics};
-use crate::model::user_base::UserBase;
-use crate::monitor::alerts::{Alert, AlertState};
-use crate::monitor::event::{CountedCohort, WithdrawalEvent};
-use crate::monitor::state::ReservePosition;
-use crate::service::{Engine, EngineObserver, PublishedProjection};
+use super::{ServeArgs, load_config, load_market, runtime};
+use sentinel::batch::{BatchRequest, run_batch_with_market};
+use sentinel::config::Config;
+use sentinel::grpc;
+use sentinel::metrics::{Metrics, serve_metrics};
+use sentinel::model::market::MarketHistory;
+use sentinel::model::user_base::UserBase;
+use sentinel::monitor::alerts::{Alert, AlertState};
+use sentinel::monitor::event::{CountedCohort, WithdrawalEvent};
+use sentinel::monitor::state::ReservePosition;
+use sentinel::service::{Engine, EngineObserver, PublishedProjection};
 
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_json);
@@ -31,7 +32,8 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     config.validate().context("command-line overrides")?;
     let users = args.users.load(&config)?;
-    runtime()?.block_on(serve(config, users))
+    let history = load_market(&config)?;
+    runtime()?.block_on(serve(config, users, history))
 }
 
 /// Exports what the engine reports as Prometheus metrics.
@@ -79,7 +81,7 @@ impl EngineObserver for MetricsObserver {
     }
 }
 
-async fn serve(config: Config, users: UserBase) -> anyhow::Result<()> {
+async fn serve(config: Config, users: UserBase, history: MarketHistory) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new().context("cannot register the metrics")?);
     metrics.set_thresholds(&config.monitor);
     let addr = config.monitor.grpc_addr.clone();
@@ -106,7 +108,7 @@ async fn serve(config: Config, users: UserBase) -> anyhow::Result<()> {
         info!(message = "shutdown signal received; draining");
         let _ = stop.send(true);
     });
-    spawn_policy_metrics(config, users, Arc::clone(&metrics));
+    spawn_policy_metrics(config, users, history, Arc::clone(&metrics));
     let mut metrics_stop = shutdown.clone();
     let metrics_task = tokio::spawn(serve_metrics(metrics_listener, metrics, async move {
         let _ = metrics_stop.wait_for(|s| *s).await;
@@ -119,16 +121,22 @@ async fn serve(config: Config, users: UserBase) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the batch engine for the planning scenario off the runtime and exports its reserve
-/// policies (what the dashboard compares the live reserve with).
-fn spawn_policy_metrics(config: Config, users: UserBase, metrics: Arc<Metrics>) {
+/// Runs the batch engine for the planning scenario off the runtime, on the same market
+/// history as `simulate`, and exports its reserve policies and balance sheets (what the
+/// dashboard compares the live reserve with).
+fn spawn_policy_metrics(
+    config: Config,
+    users: UserBase,
+    history: MarketHistory,
+    metrics: Arc<Metrics>,
+) {
     tokio::task::spawn_blocking(move || {
         let request = BatchRequest {
             scenarios: vec![config.reserve.planning_scenario],
             paths: config.simulation.paths as usize,
             seed: config.simulation.seed,
         };
-        match run_batch(&config, &users, &request) {
+        match run_batch_with_market(&config, &users, &request, &history) {
             Ok(report) => metrics.set_policy(&report),
             Err(error) => warn!(message = "policy metrics not computed", %error),
         }

@@ -2,9 +2,8 @@
 
 use anyhow::Context;
 
-use super::{SimulateArgs, load_config, tables};
-use crate::batch::{BatchRequest, run_batch_with_market};
-use crate::model::market::MarketHistory;
+use super::{SimulateArgs, load_config, load_market, tables};
+use sentinel::batch::{BatchRequest, run_batch_with_market};
 
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut config = load_config(args.config.as_deref())?;
@@ -34,7 +33,9 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let report = pool.install(|| run_batch_with_market(&config, &users, &request, &history))?;
     let elapsed = started.elapsed();
 
-    print!("{}", tables::render(&report));
+    let tables =
+        tables::render(&report, tables::Labels::of(&config)).context("cannot format the tables")?;
+    print!("{tables}");
     println!(
         "\n{} scenario(s) x {} paths x {} h in {:.0} ms on {} thread(s); seed {}",
         report.scenarios.len(),
@@ -50,15 +51,4 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         println!("JSON report written to {}", path.display());
     }
     Ok(())
-}
-
-/// The synthetic history of `market`, or the price CSV it names.
-fn load_market(config: &crate::config::Config) -> anyhow::Result<MarketHistory> {
-    let path = config.market.prices_csv.trim();
-    if path.is_empty() {
-        return MarketHistory::synthetic(&config.market).context("market config");
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read price CSV {path}"))?;
-    MarketHistory::from_price_csv(&text).with_context(|| format!("price CSV {path}"))
 }

@@ -1,9 +1,45 @@
-//! Plain-text tables of a batch report.
+//! Plain-text tables of a batch report: one function per section, each writing into a
+//! `String` through [`std::fmt::Write`] and returning [`fmt::Result`].
+//!
+//! Labels that depend on the configuration (the rule-of-thumb share) come from
+//! [`Labels`], never from constants.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
-use crate::batch::BatchReport;
-use crate::config::risk::ReserveBasis;
+use sentinel::batch::BatchReport;
+use sentinel::config::Config;
+use sentinel::config::risk::ReserveBasis;
+use sentinel::model::var::{Backtest, VarLevels};
+
+/// Reserve shares (of total fiat) shown as columns of the safety frontier; the
+/// rule-of-thumb share is added when it is not one of them.
+const FRONTIER_LEVELS: [f64; 9] = [0.05, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.80, 1.00];
+
+/// Two shares closer than this are the same frontier column.
+const SAME_SHARE: f64 = 1e-9;
+
+/// What the tables need from the configuration besides the report.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Labels {
+    /// `reserve.rule_of_thumb_share`: the industry rule of thumb, as a share of fiat.
+    pub rule_of_thumb_share: f64,
+}
+
+impl Labels {
+    /// The labels of `config`.
+    pub fn of(config: &Config) -> Self {
+        Self {
+            rule_of_thumb_share: config.reserve.rule_of_thumb_share,
+        }
+    }
+
+    /// The rule of thumb as people say it: `10%` for 0.10, `12.5%` for 0.125.
+    fn rule_percent(self) -> String {
+        let text = format!("{:.2}", self.rule_of_thumb_share * 100.0);
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        format!("{text}%")
+    }
+}
 
 /// Rupiah in billions, e.g. `Rp 12.3 bn`.
 fn bn(idr: f64) -> String {
@@ -19,11 +55,26 @@ fn hours(h: Option<f64>) -> String {
 }
 
 /// Renders the report's tables.
-pub fn render(r: &BatchReport) -> String {
+pub(super) fn render(r: &BatchReport, labels: Labels) -> Result<String, fmt::Error> {
     let mut out = String::new();
+    user_base(&mut out, r)?;
+    weekend_window(&mut out, r)?;
+    withdrawals(&mut out, r)?;
+    reserve_sizing(&mut out, r)?;
+    safety_frontier(&mut out, r, labels)?;
+    time_to_insolvency(&mut out, r, labels)?;
+    recommendation(&mut out, r)?;
+    market_risk(&mut out, r)?;
+    insurance_fund(&mut out, r)?;
+    solvency(&mut out, r)?;
+    reserve_layers(&mut out, r)?;
+    Ok(out)
+}
+
+fn user_base(out: &mut String, r: &BatchReport) -> fmt::Result {
     let u = &r.user_base;
-    let _ = writeln!(out, "USER BASE");
-    let _ = writeln!(
+    writeln!(out, "USER BASE")?;
+    writeln!(
         out,
         "  {} accounts ({} retail, {} institutional); total fiat {} (USD {:.1} m)",
         u.accounts,
@@ -31,33 +82,38 @@ pub fn render(r: &BatchReport) -> String {
         u.institutional_accounts,
         bn(u.total_fiat_idr as f64),
         u.total_fiat_idr as f64 / r.usd_idr_rate / 1e6
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  institutional share {}, Gini {:.3}, top 1% hold {}",
         pct(u.institutional_balance_share),
         u.gini,
         pct(u.top_1pct_share)
-    );
-    let _ = writeln!(
+    )
+}
+
+fn weekend_window(out: &mut String, r: &BatchReport) -> fmt::Result {
+    writeln!(
         out,
         "\nWEEKEND WINDOW  {} -> {} ({} h)",
         r.window_opens, r.window_reopens, r.window_hours
-    );
+    )
+}
 
-    let _ = writeln!(
+fn withdrawals(out: &mut String, r: &BatchReport) -> fmt::Result {
+    writeln!(
         out,
         "\nWEEKEND WITHDRAWALS ({} paths per scenario)",
         r.paths
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  {:<8} {:>14} {:>14} {:>14} {:>14} {:>14} {:>9} {:>11}",
         "scenario", "mean", "p50", "p95", "p99", "CVaR99", "mean %", "documented"
-    );
+    )?;
     for (name, s) in &r.scenarios {
         let m = &s.summary;
-        let _ = writeln!(
+        writeln!(
             out,
             "  {:<8} {:>14} {:>14} {:>14} {:>14} {:>14} {:>9} {:>5.0}-{:.0}%",
             name.as_str(),
@@ -69,22 +125,25 @@ pub fn render(r: &BatchReport) -> String {
             pct(s.share_of_fiat_mean),
             s.expected_share_low * 100.0,
             s.expected_share_high * 100.0
-        );
+        )?;
     }
+    Ok(())
+}
 
-    let _ = writeln!(
+fn reserve_sizing(out: &mut String, r: &BatchReport) -> fmt::Result {
+    writeln!(
         out,
         "\nRESERVE SIZING (critical ratio {:.3}; range {:.3}-{:.3})",
         r.critical_ratio, r.critical_ratio_low, r.critical_ratio_high
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  {:<8} {:<14} {:>14} {:>9} {:>10} {:>20}",
         "scenario", "policy", "reserve", "% fiat", "P(fail)", "opportunity / yr"
-    );
+    )?;
     for (name, s) in &r.scenarios {
         for p in &s.reserve.policies {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  {:<8} {:<14} {:>14} {:>9} {:>10} {:>20}",
                 name.as_str(),
@@ -93,21 +152,36 @@ pub fn render(r: &BatchReport) -> String {
                 pct(p.reserve_share),
                 pct(p.failure_probability),
                 bn(p.annual_opportunity_cost_idr)
-            );
+            )?;
         }
     }
+    Ok(())
+}
 
-    let _ = writeln!(out, "\nSAFETY FRONTIER  P(weekend withdrawals > reserve)");
-    let levels = [0.05, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.80, 1.00];
-    let _ = write!(out, "  {:<8}", "reserve");
-    for l in levels {
-        let marker = if (l - 0.10f64).abs() < 1e-9 { "*" } else { "" };
-        let _ = write!(out, " {:>8}", format!("{}{marker}", pct(l)));
+/// The frontier's columns: [`FRONTIER_LEVELS`] plus the rule-of-thumb share, ascending.
+fn frontier_levels(labels: Labels) -> Vec<f64> {
+    let rule = labels.rule_of_thumb_share;
+    let mut levels = FRONTIER_LEVELS.to_vec();
+    if !levels.iter().any(|l| (l - rule).abs() < SAME_SHARE) {
+        levels.push(rule);
+        levels.sort_by(f64::total_cmp);
     }
-    let _ = writeln!(out, " {:>12}", "1% safe at");
+    levels
+}
+
+fn safety_frontier(out: &mut String, r: &BatchReport, labels: Labels) -> fmt::Result {
+    writeln!(out, "\nSAFETY FRONTIER  P(weekend withdrawals > reserve)")?;
+    let levels = frontier_levels(labels);
+    write!(out, "  {:<8}", "reserve")?;
+    for &l in &levels {
+        let is_rule = (l - labels.rule_of_thumb_share).abs() < SAME_SHARE;
+        let marker = if is_rule { "*" } else { "" };
+        write!(out, " {:>8}", format!("{}{marker}", pct(l)))?;
+    }
+    writeln!(out, " {:>12}", "1% safe at")?;
     for (name, s) in &r.scenarios {
-        let _ = write!(out, "  {:<8}", name.as_str());
-        for l in levels {
+        write!(out, "  {:<8}", name.as_str())?;
+        for &l in &levels {
             let p = s
                 .frontier
                 .iter()
@@ -117,27 +191,34 @@ pub fn render(r: &BatchReport) -> String {
                         .total_cmp(&(b.reserve_share - l).abs())
                 })
                 .map_or(f64::NAN, |p| p.failure_probability);
-            let _ = write!(out, " {:>8}", pct(p));
+            write!(out, " {:>8}", pct(p))?;
         }
-        let _ = writeln!(out, " {:>12}", pct(s.safe_reserve_share_1pct));
+        writeln!(out, " {:>12}", pct(s.safe_reserve_share_1pct))?;
     }
-    let _ = writeln!(out, "  (* the 10% industry rule of thumb)");
+    writeln!(
+        out,
+        "  (* the {} industry rule of thumb)",
+        labels.rule_percent()
+    )
+}
 
-    let _ = writeln!(
+fn time_to_insolvency(out: &mut String, r: &BatchReport, labels: Labels) -> fmt::Result {
+    writeln!(
         out,
         "\nTIME TO INSOLVENCY (hours after the close, given a breach)"
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  {:<8} {:<24} {:>9} {:>7} {:>7} {:>7}",
         "scenario", "reserve", "P(fail)", "p10", "p25", "p50"
-    );
+    )?;
+    let rule_label = format!("{} rule", labels.rule_percent());
     for (name, s) in &r.scenarios {
         for (label, t) in [
-            ("10% rule", &s.time_to_insolvency.rule_of_thumb),
+            (rule_label.as_str(), &s.time_to_insolvency.rule_of_thumb),
             ("recommended", &s.time_to_insolvency.recommended),
         ] {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  {:<8} {:<24} {:>9} {:>7} {:>7} {:>7}",
                 name.as_str(),
@@ -146,13 +227,16 @@ pub fn render(r: &BatchReport) -> String {
                 hours(t.p10_hours),
                 hours(t.p25_hours),
                 hours(t.p50_hours)
-            );
+            )?;
         }
     }
+    Ok(())
+}
 
+fn recommendation(out: &mut String, r: &BatchReport) -> fmt::Result {
     let rec = &r.recommendation;
-    let _ = writeln!(out, "\nRECOMMENDATION");
-    let _ = writeln!(
+    writeln!(out, "\nRECOMMENDATION")?;
+    writeln!(
         out,
         "  Fund {} ({} of fiat, USD {:.1} m) before {} — the {} reserve of the {} scenario{}.",
         bn(rec.reserve_idr),
@@ -166,25 +250,26 @@ pub fn render(r: &BatchReport) -> String {
         } else {
             ""
         }
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  P({} weekend exceeds it) = {}; forgone yield {} per year.",
         rec.scenario,
         pct(rec.failure_probability),
         bn(rec.annual_opportunity_cost_idr)
-    );
-    render_market_risk(&mut out, r);
-    render_insurance_fund(&mut out, r);
-    render_solvency(&mut out, r);
-    render_tiers(&mut out, r);
-    out
+    )
 }
 
-fn render_market_risk(out: &mut String, r: &BatchReport) {
-    let v = &r.var;
-    let h = &v.history;
-    let source = match (&h.dates, &h.regimes) {
+fn market_risk(out: &mut String, r: &BatchReport) -> fmt::Result {
+    market_history(out, r)?;
+    var_levels(out, r)?;
+    shocks_and_backtests(out, r)
+}
+
+/// Where the price history comes from, in words.
+fn history_source(r: &BatchReport) -> String {
+    let h = &r.var.history;
+    match (&h.dates, &h.regimes) {
         (Some((first, last)), _) => format!("price CSV {first} to {last}"),
         (None, Some(g)) => format!(
             "synthetic regimes, stationary normal/stressed/crisis {}/{}/{} (realised {}/{}/{})",
@@ -196,27 +281,36 @@ fn render_market_risk(out: &mut String, r: &BatchReport) {
             pct(g.realised_share[2])
         ),
         (None, None) => "history".to_owned(),
-    };
-    let _ = writeln!(
+    }
+}
+
+fn market_history(out: &mut String, r: &BatchReport) -> fmt::Result {
+    let h = &r.var.history;
+    writeln!(
         out,
         "\nMARKET RISK OF THE CRYPTO BOOK ({} = BTC {} / ETH {} / ALT {}; one day)",
         bn(h.book_idr),
         bn(h.holdings_idr[0]),
         bn(h.holdings_idr[1]),
         bn(h.holdings_idr[2])
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
-        "  {} days of {source}; book volatility {} a year",
+        "  {} days of {}; book volatility {} a year",
         h.days,
+        history_source(r),
         pct(h.book_vol_annual)
-    );
-    let _ = writeln!(
+    )
+}
+
+fn var_levels(out: &mut String, r: &BatchReport) -> fmt::Result {
+    let v = &r.var;
+    writeln!(
         out,
         "  {:<34} {:>14} {:>14} {:>14} {:>14}",
         "method", "VaR95", "CVaR95", "VaR99", "CVaR99"
-    );
-    let rows = [
+    )?;
+    let rows: [(String, VarLevels); 3] = [
         (
             format!("historical, last {} days", v.lookback_days),
             v.historical,
@@ -234,7 +328,7 @@ fn render_market_risk(out: &mut String, r: &BatchReport) {
         ),
     ];
     for (label, l) in rows {
-        let _ = writeln!(
+        writeln!(
             out,
             "  {:<34} {:>14} {:>14} {:>14} {:>14}",
             label,
@@ -242,9 +336,9 @@ fn render_market_risk(out: &mut String, r: &BatchReport) {
             bn(l.cvar95_idr),
             bn(l.var99_idr),
             bn(l.cvar99_idr)
-        );
+        )?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "  EWMA volatility today {} a day (window mean {}); effective sample size {:.1} days \
          (Kish, (1+l)/(1-l) = {:.1})",
@@ -252,9 +346,13 @@ fn render_market_risk(out: &mut String, r: &BatchReport) {
         pct(v.filtered.window_mean_vol_per_day),
         v.filtered.effective_sample_size_days,
         v.filtered.effective_sample_size_limit_days
-    );
+    )
+}
+
+fn shocks_and_backtests(out: &mut String, r: &BatchReport) -> fmt::Result {
+    let v = &r.var;
     for s in &v.shocks {
-        let _ = writeln!(
+        writeln!(
             out,
             "  shock {:<8} BTC {:>7} ETH {:>7} ALT {:>7}  loss {} ({} of the book)",
             s.scenario.as_str(),
@@ -263,38 +361,38 @@ fn render_market_risk(out: &mut String, r: &BatchReport) {
             pct(s.shock_return[2]),
             bn(s.loss_idr),
             pct(s.loss_share)
-        );
+        )?;
     }
     let t = &v.tiers;
-    let _ = writeln!(
+    writeln!(
         out,
         "  Tier 1 {} | Tier 2 {} | gap {} costs {} a year",
         bn(t.tier1_idr),
         bn(t.tier2_idr),
         bn(t.gap_idr),
         bn(t.gap_annual_cost_idr)
-    );
-    for (label, b) in [
-        ("historical", &v.backtest_historical),
-        ("filtered", &v.backtest_filtered),
-    ] {
-        let _ = writeln!(
-            out,
-            "  backtest VaR99 {label:<10} {} exceptions in {} days (expected {:.1}); \
-             Kupiec p = {:.3}, Christoffersen p = {:.3}, joint p = {:.3}",
-            b.exceptions,
-            b.days,
-            b.expected_exceptions,
-            b.kupiec_p_value,
-            b.christoffersen_p_value,
-            b.conditional_coverage_p_value
-        );
-    }
+    )?;
+    backtest(out, "historical", &v.backtest_historical)?;
+    backtest(out, "filtered", &v.backtest_filtered)
 }
 
-fn render_insurance_fund(out: &mut String, r: &BatchReport) {
+fn backtest(out: &mut String, label: &str, b: &Backtest) -> fmt::Result {
+    writeln!(
+        out,
+        "  backtest VaR99 {label:<10} {} exceptions in {} days (expected {:.1}); \
+         Kupiec p = {:.3}, Christoffersen p = {:.3}, joint p = {:.3}",
+        b.exceptions,
+        b.days,
+        b.expected_exceptions,
+        b.kupiec_p_value,
+        b.christoffersen_p_value,
+        b.conditional_coverage_p_value
+    )
+}
+
+fn insurance_fund(out: &mut String, r: &BatchReport) -> fmt::Result {
     let f = &r.insurance_fund;
-    let _ = writeln!(
+    writeln!(
         out,
         "\nINSURANCE FUND {} against open interest {} ({} traders, {} paths, impact {}, {} rounds)",
         bn(f.fund_idr),
@@ -303,8 +401,8 @@ fn render_insurance_fund(out: &mut String, r: &BatchReport) {
         f.paths,
         f.impact_per_open_interest,
         f.cascade_rounds
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  {:<8} {:>7} {:>12} {:>12} {:>12} {:>9} {:>13} {:>8} {:>7}",
         "scenario",
@@ -316,9 +414,9 @@ fn render_insurance_fund(out: &mut String, r: &BatchReport) {
         "E[clawback]",
         "liq. OI",
         "ampl."
-    );
+    )?;
     for (name, s) in &f.scenarios {
-        let _ = writeln!(
+        writeln!(
             out,
             "  {:<8} {:>7} {:>12} {:>12} {:>12} {:>9} {:>13} {:>8} {:>7.2}",
             name.as_str(),
@@ -330,18 +428,42 @@ fn render_insurance_fund(out: &mut String, r: &BatchReport) {
             bn(s.expected_clawback_idr),
             pct(s.mean_liquidated_share),
             s.amplification_mean
-        );
+        )?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "  (clawback is socialised to profitable traders, not a liability of the exchange)"
-    );
+    )
 }
 
-fn render_solvency(out: &mut String, r: &BatchReport) {
+fn solvency(out: &mut String, r: &BatchReport) -> fmt::Result {
+    solvency_header(out, r)?;
+    for (name, s) in &r.solvency.scenarios {
+        writeln!(
+            out,
+            "  {:<8} {:>12} {:>14} {:>12} {:>12} {:>13} {:>6} {:>13}  {}",
+            name.as_str(),
+            bn(s.assets.total_idr),
+            bn(s.liabilities.withdrawals_idr),
+            bn(s.liabilities.fund_drawdown_idr),
+            bn(s.liabilities.market_loss_idr),
+            bn(s.equity_after_idr),
+            s.capital_adequacy_ratio
+                .map_or_else(|| "-".to_owned(), |c| format!("{c:.2}")),
+            bn(s.capital_needed_idr),
+            s.verdict.as_str()
+        )?;
+    }
+    writeln!(
+        out,
+        "  (luna reuses the severe withdrawal distribution; consumer fiat is segregated, never an asset)"
+    )
+}
+
+fn solvency_header(out: &mut String, r: &BatchReport) -> fmt::Result {
     let b = &r.solvency;
     let firm = &b.firm;
-    let _ = writeln!(
+    writeln!(
         out,
         "\nSTRESSED BALANCE SHEET (reserve: {} {}, fund {}, capital {}, hot-wallet crypto {} \
          of a {} ceiling; OJK floor {})",
@@ -355,8 +477,8 @@ fn render_solvency(out: &mut String, r: &BatchReport) {
         bn(firm.sellable_crypto_idr()),
         bn(firm.hot_wallet_ceiling_idr),
         bn(firm.ojk_floor_idr)
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  {:<8} {:>12} {:>14} {:>12} {:>12} {:>13} {:>6} {:>13}  verdict",
         "scenario",
@@ -367,39 +489,19 @@ fn render_solvency(out: &mut String, r: &BatchReport) {
         "equity after",
         "CAR",
         "capital need",
-    );
-    for (name, s) in &b.scenarios {
-        let _ = writeln!(
-            out,
-            "  {:<8} {:>12} {:>14} {:>12} {:>12} {:>13} {:>6} {:>13}  {}",
-            name.as_str(),
-            bn(s.assets.total_idr),
-            bn(s.liabilities.withdrawals_idr),
-            bn(s.liabilities.fund_drawdown_idr),
-            bn(s.liabilities.market_loss_idr),
-            bn(s.equity_after_idr),
-            s.capital_adequacy_ratio
-                .map_or_else(|| "-".to_owned(), |c| format!("{c:.2}")),
-            bn(s.capital_needed_idr),
-            s.verdict.as_str()
-        );
-    }
-    let _ = writeln!(
-        out,
-        "  (luna reuses the severe withdrawal distribution; consumer fiat is segregated, never an asset)"
-    );
+    )
 }
 
-fn render_tiers(out: &mut String, r: &BatchReport) {
+fn reserve_layers(out: &mut String, r: &BatchReport) -> fmt::Result {
     let t = &r.tiers;
-    let _ = writeln!(out, "\nRESERVE LAYERS (total {})", bn(t.total_idr));
-    let _ = writeln!(
+    writeln!(out, "\nRESERVE LAYERS (total {})", bn(t.total_idr))?;
+    writeln!(
         out,
         "  {:<8} {:>12} {:>7} {:>7} {:>12}  {:<58} sized by",
         "layer", "size", "yield", "delay", "cost / yr", "instrument"
-    );
+    )?;
     for l in &t.layers {
-        let _ = writeln!(
+        writeln!(
             out,
             "  {:<8} {:>12} {:>7} {:>7} {:>12}  {:<58} {}",
             l.layer,
@@ -409,11 +511,30 @@ fn render_tiers(out: &mut String, r: &BatchReport) {
             bn(l.annual_cost_idr),
             l.instrument,
             l.sized_by
-        );
+        )?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "  total cost against the opportunity yield: {} a year",
         bn(t.total_annual_cost_idr)
-    );
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Labels;
+
+    #[test]
+    fn the_rule_of_thumb_is_said_as_people_say_it() {
+        let percent = |share| {
+            Labels {
+                rule_of_thumb_share: share,
+            }
+            .rule_percent()
+        };
+        assert_eq!(percent(0.10), "10%");
+        assert_eq!(percent(0.15), "15%");
+        assert_eq!(percent(0.125), "12.5%");
+        assert_eq!(percent(0.07), "7%");
+    }
 }

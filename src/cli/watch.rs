@@ -3,7 +3,7 @@
 use anyhow::Context;
 
 use super::{WatchArgs, runtime};
-use crate::grpc::client::{Client, WatchSelection};
+use sentinel::grpc::client::{Client, WatchSelection};
 
 pub(super) fn run(args: WatchArgs) -> anyhow::Result<()> {
     let selection = WatchSelection {
