@@ -485,6 +485,7 @@ impl MonitorConfig {
     }
 
     /// The allowed range of every numeric field.
+    // Long because it is a table: one row per monitor field, no logic.
     fn bounds(&self) -> Vec<Bound> {
         let day_hours = Allowed::Closed(0.0, 24.0);
         let count = Allowed::Closed(1.0, 1_000_000.0);

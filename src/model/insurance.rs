@@ -107,6 +107,7 @@ impl InsuranceFundConfig {
     }
 
     /// The allowed range of every numeric field.
+    // Long because it is a table: one row per field of the derivatives book, no logic.
     fn bounds(&self) -> Vec<Bound> {
         let mut table = vec![
             bound(

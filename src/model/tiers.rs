@@ -75,9 +75,9 @@ pub struct LayerTargets {
     pub opportunity_yield: f64,
 }
 
-/// One layer.
+/// One recommended layer of the reserve: its size, instrument, delay and cost.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReserveLayer {
+pub struct LayerPlan {
     /// `instant`, `fast` or `liquid`.
     pub layer: &'static str,
     /// What it is held in.
@@ -100,7 +100,7 @@ pub struct ReserveLayer {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReserveTiers {
     /// Instant, fast, liquid.
-    pub layers: Vec<ReserveLayer>,
+    pub layers: Vec<LayerPlan>,
     /// Sum of the layers, IDR.
     pub total_idr: f64,
     /// Sum of the annual costs, IDR per year.
@@ -115,8 +115,8 @@ pub fn reserve_layers(config: &TiersConfig, targets: &LayerTargets) -> ReserveTi
     let stablecoin = config.fast_stablecoin_share;
     let fast_yield =
         (1.0 - stablecoin) * config.money_market_yield + stablecoin * config.stablecoin_yield;
-    let layer = |layer, instrument: String, sized_by, size_idr: f64, cumulative_idr, y, delay| {
-        ReserveLayer {
+    let layer =
+        |layer, instrument: String, sized_by, size_idr: f64, cumulative_idr, y, delay| LayerPlan {
             layer,
             instrument,
             sized_by,
@@ -125,8 +125,7 @@ pub fn reserve_layers(config: &TiersConfig, targets: &LayerTargets) -> ReserveTi
             yield_per_year: y,
             delay_hours: delay,
             annual_cost_idr: size_idr * (targets.opportunity_yield - y),
-        }
-    };
+        };
     let layers = vec![
         layer(
             "instant",

@@ -383,6 +383,115 @@ pub fn shock_loss_idr(holdings_idr: &[f64; ASSETS], shock_return: &[f64; ASSETS]
         .sum::<f64>()
 }
 
+/// The book's daily series over the history: losses in IDR (positive = loss) and simple
+/// book returns `−loss / book` (0 when the book is empty).
+struct BookSeries {
+    holdings_idr: [f64; ASSETS],
+    book_idr: f64,
+    losses_idr: Vec<f64>,
+    book_returns: Vec<f64>,
+}
+
+impl BookSeries {
+    fn new(history: &MarketHistory, config: &MarketConfig) -> Self {
+        let holdings_idr = config.holdings_idr.map(|h| h as f64);
+        let book_idr: f64 = holdings_idr.iter().sum();
+        let losses_idr = book_losses_idr(&history.returns, &holdings_idr);
+        let book_returns = if book_idr > 0.0 {
+            losses_idr.iter().map(|l| -l / book_idr).collect()
+        } else {
+            vec![0.0; losses_idr.len()]
+        };
+        Self {
+            holdings_idr,
+            book_idr,
+            losses_idr,
+            book_returns,
+        }
+    }
+}
+
+/// Filtered historical simulation over the `recent` days, rescaled to today's EWMA vol.
+fn filtered_var(
+    series: &BookSeries,
+    variances: &[f64],
+    recent: std::ops::Range<usize>,
+    lambda: f64,
+) -> FilteredVar {
+    let lookback = recent.len();
+    let current_vol = variances[series.losses_idr.len()].sqrt();
+    let filtered_sample = filtered_losses_idr(
+        &series.book_returns,
+        variances,
+        recent.clone(),
+        current_vol,
+        series.book_idr,
+    );
+    let weights = ewma_weights(lambda, lookback);
+    FilteredVar {
+        levels: VarLevels::of_losses(&filtered_sample),
+        lambda,
+        current_vol_per_day: current_vol,
+        window_mean_vol_per_day: variances[recent].iter().map(|v| v.sqrt()).sum::<f64>()
+            / lookback.max(1) as f64,
+        effective_sample_size_days: kish_effective_sample_size(&weights),
+        effective_sample_size_limit_days: (1.0 + lambda) / (1.0 - lambda),
+    }
+}
+
+/// VaR over the `window_days` with the largest summed loss.
+fn stressed_var(losses_idr: &[f64], window_days: usize) -> StressedVar {
+    let window = window_days.min(losses_idr.len());
+    let (start_day, cumulative_loss_idr) = worst_window(losses_idr, window).unwrap_or((0, 0.0));
+    StressedVar {
+        levels: VarLevels::of_losses(&losses_idr[start_day..start_day + window]),
+        start_day,
+        window_days: window,
+        cumulative_loss_idr,
+    }
+}
+
+/// The loss of every configured parametric shock.
+fn shock_losses(config: &MarketConfig, series: &BookSeries) -> Vec<ShockLoss> {
+    StressScenario::ALL
+        .into_iter()
+        .filter_map(|s| config.shock_return(s).map(|shock| (s, shock)))
+        .map(|(scenario, shock_return)| {
+            let loss_idr = shock_loss_idr(&series.holdings_idr, &shock_return);
+            ShockLoss {
+                scenario,
+                shock_return,
+                loss_idr,
+                loss_share: if series.book_idr > 0.0 {
+                    loss_idr / series.book_idr
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
+}
+
+/// Backtests of historical and filtered VaR99 over a rolling `lookback`.
+fn backtests(series: &BookSeries, variances: &[f64], lookback: usize) -> (Backtest, Backtest) {
+    let losses = &series.losses_idr;
+    let lookback = lookback.max(1);
+    let historical = backtest(losses, lookback, |t, buf| {
+        buf.extend_from_slice(&losses[t - lookback..t]);
+    });
+    let filtered = backtest(losses, lookback, |t, buf| {
+        let target = variances[t].sqrt();
+        buf.extend(filtered_losses_idr(
+            &series.book_returns,
+            variances,
+            t - lookback..t,
+            target,
+            series.book_idr,
+        ));
+    });
+    (historical, filtered)
+}
+
 /// Runs the whole suite on `history` for the book in `config`. `opportunity_yield` prices the
 /// tier gap, fraction per year.
 pub fn var_suite(
@@ -390,99 +499,29 @@ pub fn var_suite(
     config: &MarketConfig,
     opportunity_yield: f64,
 ) -> VarReport {
-    let holdings = config.holdings_idr.map(|h| h as f64);
-    let book_idr: f64 = holdings.iter().sum();
-    let losses = book_losses_idr(&history.returns, &holdings);
-    let n = losses.len();
+    let series = BookSeries::new(history, config);
+    let n = series.losses_idr.len();
     let lookback = (config.lookback_days as usize).min(n);
     let recent = n - lookback..n;
-
-    let historical = VarLevels::of_losses(&losses[recent.clone()]);
-
-    let book_returns: Vec<f64> = if book_idr > 0.0 {
-        losses.iter().map(|l| -l / book_idr).collect()
-    } else {
-        vec![0.0; n]
-    };
-    let lambda = config.ewma_lambda;
-    let variances = ewma_variance_forecasts(&book_returns, lambda);
-    let current_vol = variances[n].sqrt();
-    let filtered_sample = filtered_losses_idr(
-        &book_returns,
-        &variances,
-        recent.clone(),
-        current_vol,
-        book_idr,
-    );
-    let weights = ewma_weights(lambda, lookback);
-    let filtered = FilteredVar {
-        levels: VarLevels::of_losses(&filtered_sample),
-        lambda,
-        current_vol_per_day: current_vol,
-        window_mean_vol_per_day: variances[recent.clone()]
-            .iter()
-            .map(|v| v.sqrt())
-            .sum::<f64>()
-            / lookback.max(1) as f64,
-        effective_sample_size_days: kish_effective_sample_size(&weights),
-        effective_sample_size_limit_days: (1.0 + lambda) / (1.0 - lambda),
-    };
-
-    let window = (config.stressed_window_days as usize).min(n);
-    let (start_day, cumulative_loss_idr) = worst_window(&losses, window).unwrap_or((0, 0.0));
-    let stressed = StressedVar {
-        levels: VarLevels::of_losses(&losses[start_day..start_day + window]),
-        start_day,
-        window_days: window,
-        cumulative_loss_idr,
-    };
-
-    let shocks: Vec<ShockLoss> = StressScenario::ALL
-        .into_iter()
-        .filter_map(|s| config.shock_return(s).map(|shock| (s, shock)))
-        .map(|(scenario, shock_return)| {
-            let loss_idr = shock_loss_idr(&holdings, &shock_return);
-            ShockLoss {
-                scenario,
-                shock_return,
-                loss_idr,
-                loss_share: if book_idr > 0.0 {
-                    loss_idr / book_idr
-                } else {
-                    0.0
-                },
-            }
-        })
-        .collect();
+    let historical = VarLevels::of_losses(&series.losses_idr[recent.clone()]);
+    let variances = ewma_variance_forecasts(&series.book_returns, config.ewma_lambda);
+    let filtered = filtered_var(&series, &variances, recent, config.ewma_lambda);
+    let stressed = stressed_var(&series.losses_idr, config.stressed_window_days as usize);
+    let shocks = shock_losses(config, &series);
     let worst_shock = shocks.iter().map(|s| s.loss_idr).fold(0.0, f64::max);
     let tier1_idr = historical.cvar99_idr.max(filtered.levels.cvar99_idr);
     let tier2_idr = stressed.levels.cvar99_idr.max(worst_shock);
     let gap_idr = (tier2_idr - tier1_idr).max(0.0);
-
-    let backtest_lookback = lookback.max(1);
-    let backtest_historical = backtest(&losses, backtest_lookback, |t, buf| {
-        buf.extend_from_slice(&losses[t - backtest_lookback..t]);
-    });
-    let backtest_filtered = backtest(&losses, backtest_lookback, |t, buf| {
-        let target = variances[t].sqrt();
-        buf.extend(filtered_losses_idr(
-            &book_returns,
-            &variances,
-            t - backtest_lookback..t,
-            target,
-            book_idr,
-        ));
-    });
-
-    let (_, std) = crate::model::stats::mean_and_std(&book_returns);
+    let (backtest_historical, backtest_filtered) = backtests(&series, &variances, lookback);
+    let (_, std) = crate::model::stats::mean_and_std(&series.book_returns);
     VarReport {
         history: HistorySummary {
             source: history.source,
             days: n,
             dates: history.dates.clone(),
             regimes: history.regime_summary(config),
-            holdings_idr: holdings,
-            book_idr,
+            holdings_idr: series.holdings_idr,
+            book_idr: series.book_idr,
             book_vol_annual: std * 365f64.sqrt(),
         },
         lookback_days: lookback,
