@@ -50,6 +50,19 @@ fn zero_paths_and_an_empty_window_are_refused() {
 }
 
 #[test]
+fn a_lead_longer_than_the_window_is_refused() {
+    let (field, _, allowed) = refused(
+        "[scenarios.mild]\ninstitutional_rate_per_day = 2.0\n\
+         institutional_lead_hours = 70.0\nretail_calm_rate_per_day = 0.01\n\
+         retail_panic_rate_per_day = 0.05\nretail_ramp_hours = 6.0\nretail_hourly_cv = 0.35\n\
+         jump_fraction_mean = 0.4\njump_fraction_concentration = 4.0\nintensity_cv = 0.3\n\
+         expected_share_low = 0.04\nexpected_share_high = 0.1\n",
+    );
+    assert_eq!(field, "scenarios.mild.institutional_lead_hours");
+    assert_eq!(allowed, "[0, 65]");
+}
+
+#[test]
 fn an_unknown_weekday_cannot_be_parsed_and_the_old_key_still_reads() {
     match Config::from_toml_str("[window]\nrails_close_weekday = \"funday\"\n") {
         Err(ConfigError::Syntax(message)) => {

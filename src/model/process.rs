@@ -588,24 +588,4 @@ mod tests {
         let mean = grid.iter().sum::<f64>() / grid.len() as f64;
         assert!((mean - 1.0).abs() < 0.01, "{mean}");
     }
-
-    #[test]
-    fn a_lead_longer_than_the_window_is_refused() {
-        let s = ScenarioConfig {
-            institutional_rate_per_day: 1.0,
-            institutional_lead_hours: 70.0,
-            retail_calm_rate_per_day: 0.01,
-            retail_panic_rate_per_day: 0.05,
-            retail_ramp_hours: 6.0,
-            retail_hourly_cv: 0.35,
-            jump_fraction_mean: 0.4,
-            jump_fraction_concentration: 4.0,
-            intensity_cv: 0.3,
-            expected_share_low: 0.0,
-            expected_share_high: 1.0,
-        };
-        let error = ScenarioLaws::new(&s, 65).unwrap_err();
-        assert_eq!(error.field, "institutional_lead_hours");
-        assert_eq!(error.allowed, "[0, 65]");
-    }
 }

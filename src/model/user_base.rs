@@ -73,20 +73,18 @@ impl UserBaseConfig {
             ]);
         }
         check(&table)?;
-        let what = "retail and institutional shares";
         let (r, i) = (&self.retail, &self.institutional);
-        sums_to_one(
-            "institutional.account_share",
-            i.account_share.to_string(),
-            r.account_share + i.account_share,
-            what,
-        )?;
-        sums_to_one(
-            "institutional.balance_share",
-            i.balance_share.to_string(),
-            r.balance_share + i.balance_share,
-            what,
-        )?;
+        for (field, retail, institutional) in [
+            ("account_share", r.account_share, i.account_share),
+            ("balance_share", r.balance_share, i.balance_share),
+        ] {
+            sums_to_one(
+                &format!("institutional.{field}"),
+                institutional.to_string(),
+                retail + institutional,
+                "retail and institutional shares",
+            )?;
+        }
         let institutions = (f64::from(self.users) * i.account_share).round();
         if institutions < 1.0 || institutions >= f64::from(self.users) {
             return Err(ParamError::new(
