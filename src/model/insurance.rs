@@ -566,7 +566,7 @@ pub fn shocked_price_ratio(
 ) -> [f64; ASSETS] {
     let mut rng = path_rng(seed, scenario.stream_id(), path as u64);
     let severity = if shock_cv > 0.0 {
-        let shape = 1.0 / (shock_cv * shock_cv);
+        let shape = crate::model::params::gamma_shape_of_cv(shock_cv);
         Gamma::new(shape, 1.0 / shape).map_or(1.0, |g| g.sample(&mut rng))
     } else {
         1.0
