@@ -15,7 +15,6 @@ pub mod risk;
 pub use crate::model::insurance::InsuranceFundConfig;
 pub use crate::model::market::{MarketConfig, StressScenario};
 pub use crate::model::process::{ScenarioConfig, ScenarioName};
-pub use crate::model::reserve::ReservePolicy;
 pub use crate::model::solvency::{ReserveBasis, SolvencyConfig};
 pub use crate::model::tiers::TiersConfig;
 pub use crate::model::user_base::{CohortConfig, UserBaseConfig};
@@ -103,14 +102,18 @@ pub struct ReserveConfig {
     pub emergency_cost_low: f64,
     /// Upper end of that cost, fraction per year.
     pub emergency_cost_high: f64,
-    /// OJK minimum maintained equity (POJK 27/2024), IDR; a hard floor on any reserve.
+    /// OJK minimum maintained equity (POJK 27/2024), IDR: a floor on equity, tested by the
+    /// solvency view (not a floor on the reserve).
     pub ojk_min_equity_idr: u64,
     /// The industry rule-of-thumb reserve, share of total fiat.
     pub rule_of_thumb_share: f64,
     /// Scenario the recommendation is planned for.
     pub planning_scenario: ScenarioName,
-    /// Policy the recommendation follows: `newsvendor` or `cvar99`.
-    pub recommended_policy: ReservePolicy,
+    /// Target P(cumulative withdrawals exceed the usable reserve at some hour of the window)
+    /// the recommended layers meet on the planning scenario.
+    pub target_shortfall_probability: f64,
+    /// Relative standard error on the target probability the report sizes `--paths` for.
+    pub precision_relative_error: f64,
     /// Spacing of the safety-frontier grid, share of total fiat.
     pub frontier_step_share: f64,
 }
@@ -219,7 +222,8 @@ impl Default for ReserveConfig {
             ojk_min_equity_idr: 50_000_000_000,
             rule_of_thumb_share: 0.10,
             planning_scenario: ScenarioName::Severe,
-            recommended_policy: ReservePolicy::Cvar99,
+            target_shortfall_probability: 0.01,
+            precision_relative_error: 0.1,
             frontier_step_share: 0.01,
         }
     }
@@ -341,6 +345,16 @@ impl ReserveConfig {
                 "frontier_step_share",
                 self.frontier_step_share,
                 Allowed::Closed(0.001, 0.5),
+            ),
+            bound(
+                "target_shortfall_probability",
+                self.target_shortfall_probability,
+                Allowed::OpenUnit,
+            ),
+            bound(
+                "precision_relative_error",
+                self.precision_relative_error,
+                Allowed::OpenUnit,
             ),
         ]
     }

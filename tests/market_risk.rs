@@ -411,9 +411,9 @@ fn bad_market_config_is_refused_naming_the_field() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("solvency.hot_wallet_share"), "{err}");
-    let err = Config::from_toml_str("[tiers]\nfast_stablecoin_share = 0.6\n")
+    let err = Config::from_toml_str("[tiers]\nfast_haircut = 1.0\n")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("tiers.fast_stablecoin_share"), "{err}");
+    assert!(err.contains("tiers.fast_haircut"), "{err}");
     assert!(Config::from_toml_str(&Config::default_toml()).is_ok());
 }

@@ -162,20 +162,23 @@ fn solvency_needs_all_scenarios_even_when_one_is_reported() {
             "{s}: the sheet must not depend on which scenarios are printed"
         );
     }
-    assert_eq!(only_mild.tiers, all.tiers);
+    assert_eq!(only_mild.recommendation.layers, all.recommendation.layers);
 }
 
 #[test]
-fn reserve_layers_stack_up_to_the_recommendation() {
+fn reserve_layers_sum_to_the_recommendation_and_monday_money_never_counts() {
     let (_, report) = default_report(2_000, ScenarioName::ALL.to_vec());
-    let layers = &report.tiers.layers;
+    let rec = &report.recommendation;
+    let layers = &rec.layers;
     assert_eq!(layers.len(), 3);
     assert!(layers.iter().all(|l| l.size_idr >= 0.0));
     let total: f64 = layers.iter().map(|l| l.size_idr).sum();
-    assert!((total - report.tiers.total_idr).abs() < 1e-3);
-    assert!(report.tiers.total_idr >= report.recommendation.reserve_idr - 1e-3);
-    assert!(layers[0].delay_hours < layers[1].delay_hours);
-    assert_eq!(layers[2].delay_hours, f64::from(report.window_hours));
+    assert!((total - rec.reserve_idr).abs() < 1e-3);
+    assert_eq!(layers[0].available_after_hours, 0);
+    assert!(layers[0].available_after_hours < layers[1].available_after_hours);
+    assert_eq!(layers[2].available_after_hours, report.window_hours);
+    assert_eq!(layers[2].usable_weekend_idr, 0.0);
+    assert_eq!(rec.liquidity.monday_money_idr, 0);
 }
 
 #[test]
@@ -220,7 +223,10 @@ fn simulate_reports_the_new_sections_in_tables_and_json() {
     assert!(report["var"]["filtered"]["effective_sample_size_days"].is_number());
     assert!(report["var"]["tiers"]["tier2_idr"].is_number());
     assert!(report["var"]["backtest_historical"]["kupiec_p_value"].is_number());
-    assert_eq!(report["tiers"]["layers"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        report["recommendation"]["layers"].as_array().unwrap().len(),
+        3
+    );
 }
 
 #[test]

@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::insurance::InsuranceReport;
+use crate::model::liquidity::{FanPoint, LiquidityView};
 use crate::model::market::StressScenario;
+use crate::model::mc_error::Interval95;
 use crate::model::process::ScenarioName;
-use crate::model::reserve::{FrontierPoint, ReservePolicy, ReserveSizing, TimeToInsolvency};
+use crate::model::reserve::{FrontierPoint, ReserveSizing, TimeToInsolvency};
 use crate::model::solvency::{FirmResources, ReserveBasis, SolvencyReport};
 use crate::model::stats::DistributionSummary;
-use crate::model::tiers::ReserveTiers;
+use crate::model::tiers::LayerPlan;
 use crate::model::user_base::Concentration;
 use crate::model::var::VarReport;
 
@@ -50,8 +52,6 @@ pub struct BatchReport {
     pub insurance_fund: InsuranceReport,
     /// The stressed balance sheet, per stress scenario.
     pub solvency: SolvencyBook,
-    /// The three reserve layers.
-    pub tiers: ReserveTiers,
 }
 
 /// The stressed balance sheets of the four stress scenarios.
@@ -123,10 +123,8 @@ pub struct HourPoint {
 /// Time-to-insolvency at the two reserves treasury compares.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct InsolvencyTimes {
-    /// At the industry rule of thumb.
+    /// At the industry rule of thumb, held as instant IDR.
     pub rule_of_thumb: TimeToInsolvency,
-    /// At the recommended reserve.
-    pub recommended: TimeToInsolvency,
 }
 
 /// One scenario's results.
@@ -159,29 +157,73 @@ pub struct ScenarioReport {
     pub frontier: Vec<FrontierPoint>,
     /// Smallest frontier share whose failure probability is at most 1%.
     pub safe_reserve_share_1pct: f64,
-    /// Time-to-insolvency at the rule of thumb and at the recommended reserve.
+    /// Time-to-insolvency at the rule of thumb (the recommended layers' first shortfall
+    /// hours are in `liquidity.recommended`).
     pub time_to_insolvency: InsolvencyTimes,
+    /// Monte Carlo 95% intervals of the distribution's figures.
+    pub intervals_95: SummaryIntervals,
+    /// Liquidity: the recommended layers and the rule of thumb, hour by hour.
+    pub liquidity: ScenarioLiquidity,
+    /// Cumulative withdrawals hour by hour (p5, p50, p95) against the recommended layers'
+    /// usable reserve.
+    pub withdrawal_fan: Vec<FanPoint>,
 }
 
-/// The reserve to fund before the rails close.
+/// The reserve to fund before the rails close: the cheapest layers whose P(shortfall at
+/// some hour of the window) on the planning scenario is at most the target.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {
     /// Scenario planned for.
     pub scenario: ScenarioName,
-    /// Policy followed.
-    pub policy: ReservePolicy,
-    /// The policy's statistic before the OJK floor, IDR.
-    pub unfloored_idr: f64,
-    /// Recommended reserve, IDR.
+    /// Target P(shortfall at some hour of the window).
+    pub target_shortfall_probability: f64,
+    /// What to fund before the rails close (instant + fast layer, nominal), IDR.
     pub reserve_idr: f64,
-    /// Recommended reserve, USD reference.
+    /// The same, USD reference.
     pub reserve_usd: f64,
-    /// Recommended reserve as a share of total fiat.
+    /// The same as a share of total fiat.
     pub reserve_share: f64,
-    /// Whether the OJK floor set the amount.
-    pub floored_by_ojk: bool,
-    /// P(planning-scenario withdrawals exceed it).
-    pub failure_probability: f64,
-    /// Yield forgone by holding it for a year, IDR per year.
-    pub annual_opportunity_cost_idr: f64,
+    /// Instant, fast and Monday layers with their availability hours and annual cost.
+    pub layers: Vec<LayerPlan>,
+    /// The layers tested hour by hour on the planning scenario's paths.
+    pub liquidity: LiquidityView,
+    /// Annual cost of the layers against the opportunity yield, IDR per year.
+    pub annual_cost_idr: f64,
+    /// The newsvendor reserve of the planning scenario (economic reference), IDR.
+    pub newsvendor_reference_idr: f64,
+    /// The CVaR99 reserve of the planning scenario (reference), IDR.
+    pub cvar99_reference_idr: f64,
+    /// Paths per scenario for a relative standard error of `precision_relative_error` on the
+    /// target P(shortfall): `(1 − p) / (p · r²)`.
+    pub paths_for_precision: u64,
+    /// The relative standard error `paths_for_precision` is computed for.
+    pub precision_relative_error: f64,
+}
+
+/// 95% intervals (Monte Carlo error) of a scenario's headline figures, IDR.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SummaryIntervals {
+    /// Of the mean.
+    pub mean_idr: Interval95,
+    /// Of the median.
+    pub p50_idr: Interval95,
+    /// Of the 95th percentile (VaR95).
+    pub p95_idr: Interval95,
+    /// Of the 99th percentile (VaR99).
+    pub p99_idr: Interval95,
+    /// Of the 99.9th percentile.
+    pub p999_idr: Interval95,
+    /// Of CVaR95.
+    pub cvar95_idr: Interval95,
+    /// Of CVaR99.
+    pub cvar99_idr: Interval95,
+}
+
+/// A scenario's liquidity view: reserves tested hour by hour against its paths.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioLiquidity {
+    /// The recommended layers.
+    pub recommended: LiquidityView,
+    /// The rule of thumb held as instant IDR.
+    pub rule_of_thumb: LiquidityView,
 }

@@ -6,24 +6,26 @@
 use std::collections::BTreeMap;
 
 use crate::batch::report::{
-    BatchReport, HourPoint, InsolvencyTimes, Recommendation, ScenarioReport, ShareSummary,
-    SolvencyBook, UsdReference,
+    BatchReport, HourPoint, InsolvencyTimes, Recommendation, ScenarioLiquidity, ScenarioReport,
+    ShareSummary, SolvencyBook, SummaryIntervals, UsdReference,
 };
 use crate::config::{Config, ReserveConfig};
 use crate::model::insurance::{InsuranceReport, run_insurance_fund};
+use crate::model::liquidity::{ReservePosition, design_layers, test_reserve, withdrawal_fan};
 use crate::model::market::{MarketHistory, StressScenario};
+use crate::model::mc_error::{
+    cvar_interval, mean_interval, paths_for_relative_error, quantile_interval,
+};
 use crate::model::params::ParamError;
 use crate::model::process::{ScenarioName, WeekendProcess};
 use crate::model::reserve::{
-    NewsvendorCosts, ReservePolicy, ReserveSizing, SortedSample, safety_frontier, size_reserve,
-    time_to_insolvency,
+    NewsvendorCosts, ReserveSizing, SortedSample, safety_frontier, size_reserve, time_to_insolvency,
 };
 use crate::model::solvency::{
     FirmResources, ReserveBasis, ScenarioDemand, market_loss_idr, stressed_balance_sheet,
-    weekend_horizon_factor,
 };
 use crate::model::stats::{DistributionSummary, quantile_sorted};
-use crate::model::tiers::{LayerTargets, ReserveTiers, reserve_layers};
+use crate::model::tiers::{layer_plans, position_of};
 use crate::model::user_base::UserBase;
 use crate::model::var::{VarReport, var_suite};
 use crate::model::window::WeekendWindow;
@@ -66,7 +68,6 @@ impl RunContext<'_> {
             sample,
             self.costs,
             self.total_fiat,
-            r.ojk_min_equity_idr as f64,
             r.rule_of_thumb_share,
             r.frontier_step_share,
         )
@@ -112,12 +113,12 @@ pub fn run_batch_with_market(
 
     let planning = r.planning_scenario;
     let mut planning_run = Some(run_of(planning)?);
-    let planning_sample = SortedSample::new(planning_run.as_ref().map_or_else(Vec::new, totals));
-    let recommendation = recommend(&ctx, &planning_sample, planning);
-    let thresholds = [
-        (r.rule_of_thumb_share * ctx.total_fiat).floor() as u64,
-        recommendation.reserve_idr.floor() as u64,
-    ];
+    let recommendation = match planning_run.as_ref() {
+        Some(run) => recommend(&ctx, run, planning),
+        None => unreachable!("the planning run was just made"),
+    };
+    let recommended = position_of(&recommendation.layers);
+    let rule_idr = r.rule_of_thumb_share * ctx.total_fiat;
 
     let mut scenarios = BTreeMap::new();
     let mut withdrawals_p99_idr = BTreeMap::new();
@@ -129,24 +130,13 @@ pub fn run_batch_with_market(
         let sample = SortedSample::new(totals(&run));
         withdrawals_p99_idr.insert(name, quantile_sorted(sample.sorted(), 0.99));
         if request.scenarios.contains(&name) {
-            let report = scenario_report(&ctx, &run, &sample, name, &thresholds);
+            let report = scenario_report(&ctx, &run, &sample, name, rule_idr, &recommended);
             scenarios.insert(name, report);
         }
     }
 
-    let targets = LayerTargets {
-        normal_withdrawals_p99_idr: withdrawals_p99_idr
-            .get(&ScenarioName::Normal)
-            .copied()
-            .unwrap_or(0.0),
-        tier1_weekend_idr: 0.0,
-        planning_p95_idr: quantile_sorted(planning_sample.sorted(), 0.95),
-        recommended_reserve_idr: recommendation.reserve_idr,
-        window_hours: window.hours,
-        opportunity_yield: r.overage_cost_per_year(),
-    };
     let fiat_reserve_idr = match config.solvency.reserve_basis {
-        ReserveBasis::RuleOfThumb => r.rule_of_thumb_share * ctx.total_fiat,
+        ReserveBasis::RuleOfThumb => rule_idr,
         ReserveBasis::Recommended => recommendation.reserve_idr,
     };
     let risk = risk_sections(
@@ -155,7 +145,7 @@ pub fn run_batch_with_market(
         &withdrawals_p99_idr,
         fiat_reserve_idr,
         ctx.total_fiat,
-        targets,
+        window.hours,
     );
     Ok(assemble(
         &ctx,
@@ -197,7 +187,6 @@ fn assemble(
         var: risk.var,
         insurance_fund: risk.insurance_fund,
         solvency: risk.solvency,
-        tiers: risk.tiers,
     }
 }
 
@@ -220,18 +209,16 @@ struct RiskSections {
     var: VarReport,
     insurance_fund: InsuranceReport,
     solvency: SolvencyBook,
-    tiers: ReserveTiers,
 }
 
-/// Runs the VaR suite and the insurance fund, then builds the balance sheets and the layers.
-/// `layers.tier1_weekend_idr` is filled in here from the VaR suite.
+/// Runs the VaR suite and the insurance fund, then builds the balance sheets.
 fn risk_sections(
     config: &Config,
     history: &MarketHistory,
     withdrawals_p99_idr: &BTreeMap<ScenarioName, f64>,
     fiat_reserve_idr: f64,
     total_fiat: f64,
-    layers: LayerTargets,
+    window_hours: u32,
 ) -> RiskSections {
     let var = var_suite(
         history,
@@ -251,20 +238,12 @@ fn risk_sections(
         withdrawals_p99_idr,
         fiat_reserve_idr,
         total_fiat,
-        layers.window_hours,
-    );
-    let tiers = reserve_layers(
-        &config.tiers,
-        &LayerTargets {
-            tier1_weekend_idr: var.tiers.tier1_idr * weekend_horizon_factor(layers.window_hours),
-            ..layers
-        },
+        window_hours,
     );
     RiskSections {
         var,
         insurance_fund,
         solvency,
-        tiers,
     }
 }
 
@@ -342,29 +321,40 @@ fn totals(run: &ScenarioRun) -> Vec<f64> {
     run.outcomes.iter().map(|o| o.total_idr() as f64).collect()
 }
 
-/// The recommendation: the configured policy's reserve for the planning scenario.
-fn recommend(ctx: &RunContext, sample: &SortedSample, scenario: ScenarioName) -> Recommendation {
+/// The recommendation: the cheapest instant + fast layers meeting the target P(shortfall)
+/// on the planning scenario's paths, tested hour by hour.
+fn recommend(ctx: &RunContext, run: &ScenarioRun, scenario: ScenarioName) -> Recommendation {
     let r = &ctx.config.reserve;
-    let sizing = ctx.sizing(sample);
-    let name = match r.recommended_policy {
-        ReservePolicy::Newsvendor => "newsvendor",
-        ReservePolicy::Cvar99 => "cvar99",
-    };
-    let chosen = sizing
-        .policies
-        .iter()
-        .find(|p| p.policy == name)
-        .expect("size_reserve reports both policies");
+    let opportunity = r.overage_cost_per_year();
+    let tiers = &ctx.config.tiers;
+    let design = design_layers(
+        run,
+        tiers.fast_terms(opportunity),
+        opportunity - tiers.instant_yield,
+        r.target_shortfall_probability,
+        r.frontier_step_share * ctx.total_fiat,
+    );
+    let layers = layer_plans(tiers, &design, run.hours as u32, opportunity);
+    let liquidity = test_reserve(run, &position_of(&layers), r.target_shortfall_probability);
+    let sample = SortedSample::new(totals(run));
+    let sizing = ctx.sizing(&sample);
+    let reserve_idr: f64 = layers.iter().map(|l| l.size_idr).sum();
     Recommendation {
         scenario,
-        policy: r.recommended_policy,
-        unfloored_idr: chosen.unfloored_idr,
-        reserve_idr: chosen.reserve_idr,
-        reserve_usd: chosen.reserve_idr / ctx.config.fx.usd_idr,
-        reserve_share: chosen.reserve_share,
-        floored_by_ojk: chosen.unfloored_idr < sizing.ojk_floor_idr,
-        failure_probability: sample.failure_probability(chosen.reserve_idr),
-        annual_opportunity_cost_idr: chosen.annual_opportunity_cost_idr,
+        target_shortfall_probability: r.target_shortfall_probability,
+        reserve_idr,
+        reserve_usd: reserve_idr / ctx.config.fx.usd_idr,
+        reserve_share: reserve_idr / ctx.total_fiat,
+        annual_cost_idr: layers.iter().map(|l| l.annual_cost_idr).sum(),
+        layers,
+        liquidity,
+        newsvendor_reference_idr: sizing.newsvendor_idr,
+        cvar99_reference_idr: sizing.cvar99_idr,
+        paths_for_precision: paths_for_relative_error(
+            r.target_shortfall_probability,
+            r.precision_relative_error,
+        ),
+        precision_relative_error: r.precision_relative_error,
     }
 }
 
@@ -374,7 +364,8 @@ fn scenario_report(
     run: &ScenarioRun,
     sample: &SortedSample,
     name: ScenarioName,
-    thresholds: &[u64; 2],
+    rule_idr: f64,
+    recommended: &ReservePosition,
 ) -> ScenarioReport {
     let scenario = ctx.config.scenarios.get(name);
     let total_fiat = ctx.total_fiat;
@@ -384,8 +375,8 @@ fn scenario_report(
         .iter()
         .find(|p| p.failure_probability <= SAFE_FAILURE_PROBABILITY)
         .map_or(1.0, |p| p.reserve_share);
-    let insolvency_at =
-        |t: u64| time_to_insolvency(&run.first_passage_hours(t), t as f64, total_fiat);
+    let rule_threshold = rule_idr.floor() as u64;
+    let target = ctx.config.reserve.target_shortfall_probability;
     let (mean_retail_idr, mean_institutional_idr, mean_institutional_jumps) = cohort_means(run);
     let share_of_fiat = share_summary(&summary, sample, total_fiat);
     ScenarioReport {
@@ -403,9 +394,32 @@ fn scenario_report(
         frontier,
         safe_reserve_share_1pct,
         time_to_insolvency: InsolvencyTimes {
-            rule_of_thumb: insolvency_at(thresholds[0]),
-            recommended: insolvency_at(thresholds[1]),
+            rule_of_thumb: time_to_insolvency(
+                &run.first_passage_hours(rule_threshold),
+                rule_threshold as f64,
+                total_fiat,
+            ),
         },
+        intervals_95: intervals(run, sample),
+        liquidity: ScenarioLiquidity {
+            recommended: test_reserve(run, recommended, target),
+            rule_of_thumb: test_reserve(run, &ReservePosition::immediate(rule_threshold), target),
+        },
+        withdrawal_fan: withdrawal_fan(run, &recommended.schedule(run.hours as u32, 0)),
+    }
+}
+
+/// Monte Carlo 95% intervals of the distribution's figures.
+fn intervals(run: &ScenarioRun, sample: &SortedSample) -> SummaryIntervals {
+    let sorted = sample.sorted();
+    SummaryIntervals {
+        mean_idr: mean_interval(&totals(run)),
+        p50_idr: quantile_interval(sorted, 0.50),
+        p95_idr: quantile_interval(sorted, 0.95),
+        p99_idr: quantile_interval(sorted, 0.99),
+        p999_idr: quantile_interval(sorted, 0.999),
+        cvar95_idr: cvar_interval(sorted, 0.95),
+        cvar99_idr: cvar_interval(sorted, 0.99),
     }
 }
 

@@ -9,6 +9,8 @@ use std::fmt::{self, Write};
 use sentinel::batch::BatchReport;
 use sentinel::config::Config;
 use sentinel::config::risk::ReserveBasis;
+use sentinel::model::liquidity::LiquidityView;
+use sentinel::model::mc_error::Interval95;
 use sentinel::model::var::{Backtest, VarLevels};
 
 /// Reserve shares (of total fiat) shown as columns of the safety frontier; the
@@ -50,6 +52,16 @@ fn pct(share: f64) -> String {
     format!("{:.2}%", share * 100.0)
 }
 
+/// A 95% interval of a probability, e.g. `[0.31, 0.58]%`.
+fn ci_pct(ci: Interval95) -> String {
+    format!("[{:.2}, {:.2}]%", ci.low * 100.0, ci.high * 100.0)
+}
+
+/// A 95% interval of an amount, e.g. `[300.1, 312.4] bn`.
+fn ci_bn(ci: Interval95) -> String {
+    format!("[{:.1}, {:.1}] bn", ci.low / 1e9, ci.high / 1e9)
+}
+
 fn hours(h: Option<f64>) -> String {
     h.map_or_else(|| "-".to_owned(), |h| format!("{h:.0} h"))
 }
@@ -60,9 +72,11 @@ pub(super) fn render(r: &BatchReport, labels: Labels) -> Result<String, fmt::Err
     user_base(&mut out, r)?;
     weekend_window(&mut out, r)?;
     withdrawals(&mut out, r)?;
+    monte_carlo_error(&mut out, r)?;
     reserve_sizing(&mut out, r)?;
     safety_frontier(&mut out, r, labels)?;
     time_to_insolvency(&mut out, r, labels)?;
+    liquidity(&mut out, r, labels)?;
     recommendation(&mut out, r)?;
     market_risk(&mut out, r)?;
     insurance_fund(&mut out, r)?;
@@ -130,6 +144,30 @@ fn withdrawals(out: &mut String, r: &BatchReport) -> fmt::Result {
     Ok(())
 }
 
+fn monte_carlo_error(out: &mut String, r: &BatchReport) -> fmt::Result {
+    writeln!(
+        out,
+        "\nMONTE CARLO ERROR (95% intervals; more --paths narrow them)"
+    )?;
+    writeln!(
+        out,
+        "  {:<8} {:>24} {:>24} {:>24}",
+        "scenario", "mean", "p99", "CVaR99"
+    )?;
+    for (name, s) in &r.scenarios {
+        let i = &s.intervals_95;
+        writeln!(
+            out,
+            "  {:<8} {:>24} {:>24} {:>24}",
+            name.as_str(),
+            ci_bn(i.mean_idr),
+            ci_bn(i.p99_idr),
+            ci_bn(i.cvar99_idr)
+        )?;
+    }
+    Ok(())
+}
+
 fn reserve_sizing(out: &mut String, r: &BatchReport) -> fmt::Result {
     writeln!(
         out,
@@ -138,19 +176,20 @@ fn reserve_sizing(out: &mut String, r: &BatchReport) -> fmt::Result {
     )?;
     writeln!(
         out,
-        "  {:<8} {:<14} {:>14} {:>9} {:>10} {:>20}",
-        "scenario", "policy", "reserve", "% fiat", "P(fail)", "opportunity / yr"
+        "  {:<8} {:<14} {:>14} {:>9} {:>10} {:>18} {:>20}",
+        "scenario", "policy", "reserve", "% fiat", "P(fail)", "95% interval", "opportunity / yr"
     )?;
     for (name, s) in &r.scenarios {
         for p in &s.reserve.policies {
             writeln!(
                 out,
-                "  {:<8} {:<14} {:>14} {:>9} {:>10} {:>20}",
+                "  {:<8} {:<14} {:>14} {:>9} {:>10} {:>18} {:>20}",
                 name.as_str(),
                 p.policy,
                 bn(p.reserve_idr),
                 pct(p.reserve_share),
-                pct(p.failure_probability),
+                pct(p.failure.probability),
+                ci_pct(p.failure.ci95),
                 bn(p.annual_opportunity_cost_idr)
             )?;
         }
@@ -209,54 +248,107 @@ fn time_to_insolvency(out: &mut String, r: &BatchReport, labels: Labels) -> fmt:
     )?;
     writeln!(
         out,
-        "  {:<8} {:<24} {:>9} {:>7} {:>7} {:>7}",
-        "scenario", "reserve", "P(fail)", "p10", "p25", "p50"
+        "  {:<8} {:<24} {:>9} {:>18} {:>7} {:>7} {:>7}",
+        "scenario", "reserve", "P(fail)", "95% interval", "p10", "p25", "p50"
     )?;
     let rule_label = format!("{} rule", labels.rule_percent());
     for (name, s) in &r.scenarios {
-        for (label, t) in [
-            (rule_label.as_str(), &s.time_to_insolvency.rule_of_thumb),
-            ("recommended", &s.time_to_insolvency.recommended),
-        ] {
-            writeln!(
-                out,
-                "  {:<8} {:<24} {:>9} {:>7} {:>7} {:>7}",
-                name.as_str(),
-                format!("{label} {}", bn(t.reserve_idr)),
-                pct(t.failure_probability),
-                hours(t.p10_hours),
-                hours(t.p25_hours),
-                hours(t.p50_hours)
-            )?;
-        }
+        let t = &s.time_to_insolvency.rule_of_thumb;
+        writeln!(
+            out,
+            "  {:<8} {:<24} {:>9} {:>18} {:>7} {:>7} {:>7}",
+            name.as_str(),
+            format!("{rule_label} {}", bn(t.reserve_idr)),
+            pct(t.failure_probability),
+            ci_pct(t.failure_ci95),
+            hours(t.p10_hours),
+            hours(t.p25_hours),
+            hours(t.p50_hours)
+        )?;
     }
     Ok(())
 }
 
+fn liquidity(out: &mut String, r: &BatchReport, labels: Labels) -> fmt::Result {
+    writeln!(
+        out,
+        "\nLIQUIDITY (reserve layers counted from the hour they can pay; Monday money never counts)"
+    )?;
+    writeln!(
+        out,
+        "  {:<8} {:<12} {:>13} {:>10} {:>10} {:>18} {:>6} {:>6} {:>12} {:>6}  verdict",
+        "scenario",
+        "reserve",
+        "usable wknd",
+        "Monday",
+        "P(short)",
+        "95% interval",
+        "p10",
+        "p50",
+        "gap p99",
+        "LCR"
+    )?;
+    let rule_label = format!("{} rule", labels.rule_percent());
+    for (name, s) in &r.scenarios {
+        liquidity_row(out, name.as_str(), "recommended", &s.liquidity.recommended)?;
+        liquidity_row(out, name.as_str(), &rule_label, &s.liquidity.rule_of_thumb)?;
+    }
+    writeln!(
+        out,
+        "  P(short): P(cumulative withdrawals exceed the usable reserve at some hour); \
+         p10/p50: first short hour; LCR: usable / p99 outflow"
+    )
+}
+
+fn liquidity_row(out: &mut String, scenario: &str, label: &str, v: &LiquidityView) -> fmt::Result {
+    writeln!(
+        out,
+        "  {:<8} {:<12} {:>13} {:>10} {:>10} {:>18} {:>6} {:>6} {:>12} {:>6.2}  {}",
+        scenario,
+        label,
+        bn(v.usable_before_reopening_idr as f64),
+        bn(v.monday_money_idr as f64),
+        pct(v.shortfall.probability),
+        ci_pct(v.shortfall.ci95),
+        hours(v.first_shortfall_p10_hours),
+        hours(v.first_shortfall_p50_hours),
+        bn(v.gap_p99_idr),
+        v.coverage_ratio,
+        v.verdict.as_str()
+    )
+}
+
 fn recommendation(out: &mut String, r: &BatchReport) -> fmt::Result {
     let rec = &r.recommendation;
+    let v = &rec.liquidity;
     writeln!(out, "\nRECOMMENDATION")?;
     writeln!(
         out,
-        "  Fund {} ({} of fiat, USD {:.1} m) before {} — the {} reserve of the {} scenario{}.",
+        "  Fund {} ({} of fiat, USD {:.1} m) before {}: layers that pay every hour of the {} \
+         weekend with P(shortfall) <= {}.",
         bn(rec.reserve_idr),
         pct(rec.reserve_share),
         rec.reserve_usd / 1e6,
         r.window_opens,
-        rec.policy.label(),
         rec.scenario,
-        if rec.floored_by_ojk {
-            ", raised to the OJK Rp 50 bn floor"
-        } else {
-            ""
-        }
+        pct(rec.target_shortfall_probability)
     )?;
     writeln!(
         out,
-        "  P({} weekend exceeds it) = {}; forgone yield {} per year.",
-        rec.scenario,
-        pct(rec.failure_probability),
-        bn(rec.annual_opportunity_cost_idr)
+        "  Tested hour by hour: P(shortfall) = {} (95% interval {}, {} paths); {}.",
+        pct(v.shortfall.probability),
+        ci_pct(v.shortfall.ci95),
+        v.shortfall.paths,
+        v.verdict.as_str()
+    )?;
+    writeln!(
+        out,
+        "  References: newsvendor {}, CVaR99 {}. For a {:.0}% relative error on P(shortfall) \
+         run --paths {}.",
+        bn(rec.newsvendor_reference_idr),
+        bn(rec.cvar99_reference_idr),
+        rec.precision_relative_error * 100.0,
+        rec.paths_for_precision
     )
 }
 
@@ -493,30 +585,31 @@ fn solvency_header(out: &mut String, r: &BatchReport) -> fmt::Result {
 }
 
 fn reserve_layers(out: &mut String, r: &BatchReport) -> fmt::Result {
-    let t = &r.tiers;
-    writeln!(out, "\nRESERVE LAYERS (total {})", bn(t.total_idr))?;
+    let rec = &r.recommendation;
+    writeln!(out, "\nRESERVE LAYERS (total {})", bn(rec.reserve_idr))?;
     writeln!(
         out,
-        "  {:<8} {:>12} {:>7} {:>7} {:>12}  {:<58} sized by",
-        "layer", "size", "yield", "delay", "cost / yr", "instrument"
+        "  {:<8} {:>12} {:>13} {:>9} {:>7} {:>12}  instrument",
+        "layer", "size", "usable wknd", "from", "yield", "cost / yr"
     )?;
-    for l in &t.layers {
+    for l in &rec.layers {
         writeln!(
             out,
-            "  {:<8} {:>12} {:>7} {:>7} {:>12}  {:<58} {}",
+            "  {:<8} {:>12} {:>13} {:>9} {:>7} {:>12}  {}",
             l.layer,
             bn(l.size_idr),
+            bn(l.usable_weekend_idr),
+            format!("hour {}", l.available_after_hours),
             pct(l.yield_per_year),
-            format!("{:.0} h", l.delay_hours),
             bn(l.annual_cost_idr),
-            l.instrument,
-            l.sized_by
+            l.instrument
         )?;
     }
     writeln!(
         out,
-        "  total cost against the opportunity yield: {} a year",
-        bn(t.total_annual_cost_idr)
+        "  total cost against the opportunity yield: {} a year; Monday money settles only when \
+         the rails reopen",
+        bn(rec.annual_cost_idr)
     )
 }
 

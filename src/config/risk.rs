@@ -93,11 +93,10 @@ impl Default for TiersConfig {
     fn default() -> Self {
         Self {
             instant_yield: 0.0,
-            money_market_yield: 0.0575,
             stablecoin_yield: 0.0,
-            fast_stablecoin_share: 0.2,
             fast_delay_hours: 4.0,
-            liquid_yield: 0.065,
+            fast_haircut: 0.03,
+            monday_yield: 0.065,
         }
     }
 }

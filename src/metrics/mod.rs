@@ -457,14 +457,15 @@ impl Metrics {
         self.recommended_reserve_idr
             .set(report.recommendation.reserve_idr);
         if let Some(planning) = report.scenarios.get(&report.recommendation.scenario) {
-            self.ojk_min_equity_idr.set(planning.reserve.ojk_floor_idr);
+            self.ojk_min_equity_idr
+                .set(report.solvency.firm.ojk_floor_idr);
             for policy in &planning.reserve.policies {
                 self.policy_reserve_idr
                     .with_label_values(&[policy.policy])
                     .set(policy.reserve_idr);
                 self.policy_failure_probability
                     .with_label_values(&[policy.policy])
-                    .set(policy.failure_probability);
+                    .set(policy.failure.probability);
                 self.policy_annual_opportunity_cost_idr
                     .with_label_values(&[policy.policy])
                     .set(policy.annual_opportunity_cost_idr);

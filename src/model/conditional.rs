@@ -19,6 +19,7 @@
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
+use crate::model::liquidity::{ReserveSchedule, ShortfallOutcome};
 use crate::model::params::ParamError;
 use crate::model::process::{PathIntensity, ScenarioConfig, WeekendProcess};
 use crate::model::rng::PathRng;
@@ -33,57 +34,6 @@ pub struct ConditionalStart {
     pub retail_withdrawn_idr: u64,
     /// Institutional withdrawals already made in the window, IDR.
     pub institutional_withdrawn_idr: u64,
-}
-
-/// The reserve usable by the end of each hour of the window.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ReserveSchedule {
-    /// `usable_idr_by_hour[h]`: reserve usable during hour `h` (0-based), IDR — the layers
-    /// available by then plus deposits received.
-    pub usable_idr_by_hour: Vec<f64>,
-}
-
-impl ReserveSchedule {
-    /// Reserve usable during hour `hour`, IDR; the last hour's value past the end, 0 if empty.
-    pub fn usable_at(&self, hour: u32) -> f64 {
-        let last = self.usable_idr_by_hour.len().saturating_sub(1);
-        self.usable_idr_by_hour
-            .get((hour as usize).min(last))
-            .copied()
-            .unwrap_or(0.0)
-    }
-}
-
-/// What the rest of one path did.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ConditionalOutcome {
-    /// 1-based hour in which withdrawals first exceeded the usable reserve; 0 = never.
-    pub breach_hour: u16,
-    /// Largest excess of cumulative withdrawals over the usable reserve at any hour end,
-    /// IDR; 0 if never short. Adding this much from the close would have avoided the breach.
-    pub peak_shortfall_idr: f64,
-    /// Cumulative withdrawals at the end of the window, IDR.
-    pub total_withdrawn_idr: u64,
-}
-
-impl ConditionalOutcome {
-    /// Records the cumulative withdrawals `cumulative_idr` at the end of `hour` (0-based).
-    pub fn observe(&mut self, hour: u32, cumulative_idr: u64, schedule: &ReserveSchedule) {
-        self.observe_idr(hour, cumulative_idr as f64, schedule.usable_at(hour));
-        self.total_withdrawn_idr = cumulative_idr;
-    }
-
-    /// Records cumulative withdrawals `cumulative_idr` against `usable_idr` at the end of
-    /// `hour` (0-based), both IDR (leaves `total_withdrawn_idr` to the caller).
-    pub fn observe_idr(&mut self, hour: u32, cumulative_idr: f64, usable_idr: f64) {
-        let shortfall = cumulative_idr - usable_idr;
-        if shortfall > 0.0 {
-            if self.breach_hour == 0 {
-                self.breach_hour = (hour + 1).min(u32::from(u16::MAX)) as u16;
-            }
-            self.peak_shortfall_idr = self.peak_shortfall_idr.max(shortfall);
-        }
-    }
 }
 
 /// A flow of a simulated weekend, for replaying it as events.
@@ -172,7 +122,7 @@ impl ConditionalModel {
         start: &ConditionalStart,
         intensity: PathIntensity,
         reserve: &ReserveSchedule,
-    ) -> ConditionalOutcome {
+    ) -> ShortfallOutcome {
         self.simulate(rng, start, intensity, reserve, |_| {})
     }
 
@@ -191,7 +141,7 @@ impl ConditionalModel {
         intensity: PathIntensity,
         reserve: &ReserveSchedule,
         mut on_flow: impl FnMut(SimulatedFlow),
-    ) -> ConditionalOutcome {
+    ) -> ShortfallOutcome {
         let hours = self.window_hours();
         let elapsed = start.elapsed_hours.clamp(0.0, hours as f64);
         let first_hour = (elapsed.floor() as u32).min(hours.saturating_sub(1));
@@ -201,7 +151,7 @@ impl ConditionalModel {
         let mut institutional = start
             .institutional_withdrawn_idr
             .min(self.process.institutions().total_idr());
-        let mut outcome = ConditionalOutcome::default();
+        let mut outcome = ShortfallOutcome::default();
         outcome.observe_idr(
             first_hour,
             retail + institutional as f64,
@@ -318,7 +268,7 @@ mod tests {
         let schedule = ReserveSchedule {
             usable_idr_by_hour: vec![100.0, 100.0, 300.0],
         };
-        let mut outcome = ConditionalOutcome::default();
+        let mut outcome = ShortfallOutcome::default();
         outcome.observe(0, 50, &schedule);
         outcome.observe(1, 180, &schedule);
         outcome.observe(2, 320, &schedule);

@@ -4,7 +4,9 @@
 
 pub mod conditional;
 pub mod insurance;
+pub mod liquidity;
 pub mod market;
+pub mod mc_error;
 pub mod params;
 pub mod process;
 pub mod reserve;

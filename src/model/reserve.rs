@@ -1,5 +1,7 @@
-//! Turning a distribution of weekend withdrawals into a reserve: the newsvendor
-//! quantile, the CVaR99 reserve, the expected cost curve and the OJK floor.
+//! Economic references for a reserve against a distribution of weekend withdrawals: the
+//! newsvendor quantile, the CVaR99 reserve and the expected cost curve. (The recommendation
+//! itself is the chance-constrained layer design of [`crate::model::liquidity`]; the OJK
+//! floor is a floor on equity and belongs to the solvency view, not here.)
 //!
 //! The newsvendor cost of holding reserve `R` against weekend withdrawals `W` is
 //! `C(R) = c_o · E[(R − W)⁺] + c_u · E[(W − R)⁺]`: every rupiah left idle forgoes the
@@ -8,29 +10,11 @@
 //! with `C'(R) = c_o − (c_o + c_u) · P(W > R)`, so its minimum is the quantile at the
 //! critical ratio `c_u / (c_o + c_u)`; the curve and the quantile therefore agree.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::model::mc_error::{Interval95, ProbabilityEstimate, wilson_interval};
 
 use crate::model::stats::{cvar_sorted, exceedance_sorted, quantile_sorted};
-
-/// Which statistic of the planning scenario's weekend total the recommended reserve is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReservePolicy {
-    /// The cost-minimising quantile at the critical ratio.
-    Newsvendor,
-    /// The mean of the worst 1% of weekends.
-    Cvar99,
-}
-
-impl ReservePolicy {
-    /// How treasury writes the policy's name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Newsvendor => "newsvendor",
-            Self::Cvar99 => "CVaR99",
-        }
-    }
-}
 
 /// Overage and underage costs of a reserve, fractions per year.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,6 +86,12 @@ impl SortedSample {
     pub fn failure_probability(&self, reserve_idr: f64) -> f64 {
         exceedance_sorted(&self.sorted, reserve_idr)
     }
+
+    /// P(W > R) with its Monte Carlo error.
+    pub fn failure(&self, reserve_idr: f64) -> ProbabilityEstimate {
+        let above = self.sorted.len() - self.sorted.partition_point(|&w| w <= reserve_idr);
+        ProbabilityEstimate::of_counts(above as u64, self.sorted.len() as u64)
+    }
 }
 
 /// One point of the expected cost curve.
@@ -120,14 +110,12 @@ pub struct CostPoint {
 pub struct PolicyCost {
     /// `newsvendor`, `cvar99` or `rule_of_thumb`.
     pub policy: &'static str,
-    /// The statistic before the OJK floor, IDR.
-    pub unfloored_idr: f64,
-    /// The reserve after the OJK floor, IDR.
+    /// The reserve, held as instant IDR, IDR.
     pub reserve_idr: f64,
     /// Reserve as a share of total fiat.
     pub reserve_share: f64,
-    /// P(weekend withdrawals exceed the reserve).
-    pub failure_probability: f64,
+    /// P(weekend withdrawals exceed the reserve), with its Monte Carlo error.
+    pub failure: ProbabilityEstimate,
     /// Yield forgone by holding the reserve for a year, `c_o · R`, IDR per year.
     pub annual_opportunity_cost_idr: f64,
     /// Newsvendor cost `C(R)`, IDR per year.
@@ -139,12 +127,10 @@ pub struct PolicyCost {
 pub struct ReserveSizing {
     /// `c_u / (c_o + c_u)` at the midpoint costs.
     pub critical_ratio: f64,
-    /// Newsvendor reserve (critical-ratio quantile, floored), IDR.
+    /// Newsvendor reserve (the critical-ratio quantile), IDR.
     pub newsvendor_idr: f64,
-    /// CVaR99 reserve (mean of the worst 1% of weekends, floored), IDR.
+    /// CVaR99 reserve (mean of the worst 1% of weekends), IDR.
     pub cvar99_idr: f64,
-    /// The OJK minimum equity applied as a floor, IDR.
-    pub ojk_floor_idr: f64,
     /// Newsvendor, CVaR99 and rule-of-thumb policies side by side.
     pub policies: Vec<PolicyCost>,
     /// `C(R)` across reserve levels.
@@ -156,24 +142,19 @@ pub fn size_reserve(
     sample: &SortedSample,
     costs: NewsvendorCosts,
     total_fiat_idr: f64,
-    ojk_floor_idr: f64,
     rule_of_thumb_share: f64,
     curve_step_share: f64,
 ) -> ReserveSizing {
     let critical_ratio = costs.critical_ratio();
     let newsvendor = quantile_sorted(sample.sorted(), critical_ratio);
     let cvar99 = cvar_sorted(sample.sorted(), 0.99);
-    let policy = |policy, unfloored_idr: f64| {
-        let reserve_idr = unfloored_idr.max(ojk_floor_idr);
-        PolicyCost {
-            policy,
-            unfloored_idr,
-            reserve_idr,
-            reserve_share: reserve_idr / total_fiat_idr,
-            failure_probability: sample.failure_probability(reserve_idr),
-            annual_opportunity_cost_idr: costs.overage_per_year * reserve_idr,
-            expected_annual_cost_idr: sample.expected_annual_cost_idr(costs, reserve_idr),
-        }
+    let policy = |policy, reserve_idr: f64| PolicyCost {
+        policy,
+        reserve_idr,
+        reserve_share: reserve_idr / total_fiat_idr,
+        failure: sample.failure(reserve_idr),
+        annual_opportunity_cost_idr: costs.overage_per_year * reserve_idr,
+        expected_annual_cost_idr: sample.expected_annual_cost_idr(costs, reserve_idr),
     };
     let policies = vec![
         policy("newsvendor", newsvendor),
@@ -192,9 +173,8 @@ pub fn size_reserve(
         .collect();
     ReserveSizing {
         critical_ratio,
-        newsvendor_idr: newsvendor.max(ojk_floor_idr),
-        cvar99_idr: cvar99.max(ojk_floor_idr),
-        ojk_floor_idr,
+        newsvendor_idr: newsvendor,
+        cvar99_idr: cvar99,
         policies,
         cost_curve,
     }
@@ -213,6 +193,8 @@ pub struct FrontierPoint {
     pub reserve_share: f64,
     /// P(weekend withdrawals exceed that reserve).
     pub failure_probability: f64,
+    /// Wilson 95% interval of `failure_probability`.
+    pub failure_ci95: Interval95,
 }
 
 /// Failure probability against reserve share, from 0 to 100% of fiat.
@@ -222,9 +204,13 @@ pub fn safety_frontier(
     step_share: f64,
 ) -> Vec<FrontierPoint> {
     share_grid(step_share)
-        .map(|share| FrontierPoint {
-            reserve_share: share,
-            failure_probability: sample.failure_probability(share * total_fiat_idr),
+        .map(|share| {
+            let failure = sample.failure(share * total_fiat_idr);
+            FrontierPoint {
+                reserve_share: share,
+                failure_probability: failure.probability,
+                failure_ci95: failure.ci95,
+            }
         })
         .collect()
 }
@@ -238,6 +224,8 @@ pub struct TimeToInsolvency {
     pub reserve_share: f64,
     /// Share of paths where cumulative withdrawals exceeded the reserve.
     pub failure_probability: f64,
+    /// Wilson 95% interval of `failure_probability`.
+    pub failure_ci95: Interval95,
     /// 10th percentile of the breach hour given a breach (1-based hours after the close).
     pub p10_hours: Option<f64>,
     /// 25th percentile, hours.
@@ -263,6 +251,7 @@ pub fn time_to_insolvency(
         reserve_idr,
         reserve_share: reserve_idr / total_fiat_idr,
         failure_probability: hours.len() as f64 / first_passage_hours.len().max(1) as f64,
+        failure_ci95: wilson_interval(hours.len() as u64, first_passage_hours.len() as u64),
         p10_hours: q(0.10),
         p25_hours: q(0.25),
         p50_hours: q(0.50),

@@ -17,6 +17,14 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     sorted[rank - 1]
 }
 
+/// The `p`-quantile (same convention as [`quantile_sorted`]) of an unsorted, non-empty
+/// sample, by selection in O(n); reorders `sample`.
+pub fn quantile_select(sample: &mut [f64], p: f64) -> f64 {
+    let n = sample.len();
+    let rank = ((p * n as f64).ceil() as usize).clamp(1, n);
+    *sample.select_nth_unstable_by(rank - 1, f64::total_cmp).1
+}
+
 /// Expected shortfall at level `p` of an ascending-sorted, non-empty sample.
 pub fn cvar_sorted(sorted: &[f64], p: f64) -> f64 {
     let n = sorted.len();
@@ -132,6 +140,15 @@ mod tests {
         );
         assert_eq!(cvar_sorted(&sorted, 0.99), 100.0);
         assert!(cvar_sorted(&sorted, 0.95) >= quantile_sorted(&sorted, 0.95));
+    }
+
+    #[test]
+    fn selection_gives_the_sorted_quantile() {
+        let mut sample: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        for p in [0.0, 0.05, 0.5, 0.95, 0.99, 1.0] {
+            let sorted: Vec<f64> = (1..=100).map(f64::from).collect();
+            assert_eq!(quantile_select(&mut sample, p), quantile_sorted(&sorted, p));
+        }
     }
 
     #[test]

@@ -17,9 +17,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::model::conditional::{
-    ConditionalModel, ConditionalOutcome, ConditionalStart, ReserveSchedule,
-};
+use crate::model::conditional::{ConditionalModel, ConditionalStart};
+use crate::model::liquidity::{ReserveSchedule, ShortfallOutcome};
 use crate::model::params::ParamError;
 use crate::model::process::ScenarioName;
 use crate::model::rng::path_rng;
@@ -127,10 +126,10 @@ impl Projector {
         &self,
         inputs: &ProjectionInputs,
         posterior: &Posterior,
-    ) -> Vec<ConditionalOutcome> {
+    ) -> Vec<ShortfallOutcome> {
         let (start, schedule) = start_and_schedule(inputs);
         let chunks = self.paths.div_ceil(PATHS_PER_CHUNK);
-        let parts: Vec<Vec<ConditionalOutcome>> = (0..chunks)
+        let parts: Vec<Vec<ShortfallOutcome>> = (0..chunks)
             .into_par_iter()
             .map(|c| {
                 let range = c * PATHS_PER_CHUNK..((c + 1) * PATHS_PER_CHUNK).min(self.paths);
@@ -172,7 +171,7 @@ pub fn start_and_schedule(inputs: &ProjectionInputs) -> (ConditionalStart, Reser
 
 /// P(breach), time-to-insolvency quantiles, expected shortfall and extra reserve.
 pub fn summarise(
-    outcomes: &[ConditionalOutcome],
+    outcomes: &[ShortfallOutcome],
     elapsed_hours: f64,
     target: f64,
 ) -> SimulationSummary {
@@ -228,8 +227,8 @@ pub fn summarise(
 mod tests {
     use super::*;
 
-    fn outcome(breach_hour: u16, peak_shortfall_idr: f64) -> ConditionalOutcome {
-        ConditionalOutcome {
+    fn outcome(breach_hour: u16, peak_shortfall_idr: f64) -> ShortfallOutcome {
+        ShortfallOutcome {
             breach_hour,
             peak_shortfall_idr,
             total_withdrawn_idr: 0,

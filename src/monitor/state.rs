@@ -11,58 +11,9 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::liquidity::{ReserveLayer, ReservePosition};
 use crate::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
 use crate::monitor::event::{CountedCohort, EventKind, WithdrawalEvent, classify};
-
-/// A tranche of the reserve.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReserveLayer {
-    /// Label.
-    pub name: String,
-    /// Amount, whole rupiah.
-    pub amount_idr: u64,
-    /// Hours after the close from which it can be used.
-    pub available_after_hours: u32,
-}
-
-/// The reserve the projection runs against.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ReservePosition {
-    /// The layers.
-    pub layers: Vec<ReserveLayer>,
-    /// The exchange's own capital usable from the close, whole rupiah.
-    pub proprietary_capital_idr: u64,
-}
-
-impl ReservePosition {
-    /// One layer of `amount_idr` available from the close.
-    pub fn immediate(amount_idr: u64) -> Self {
-        Self {
-            layers: vec![ReserveLayer {
-                name: "initial".into(),
-                amount_idr,
-                available_after_hours: 0,
-            }],
-            proprietary_capital_idr: 0,
-        }
-    }
-
-    /// Reserve usable during hour `hour` (0-based): proprietary capital plus every layer
-    /// with `available_after_hours ≤ hour`, IDR.
-    pub fn usable_at_hour_idr(&self, hour: u32) -> u64 {
-        self.layers
-            .iter()
-            .filter(|l| l.available_after_hours <= hour)
-            .fold(self.proprietary_capital_idr, |sum, l| {
-                sum.saturating_add(l.amount_idr)
-            })
-    }
-
-    /// The whole reserve once every layer is available, IDR.
-    pub fn total_idr(&self) -> u64 {
-        self.usable_at_hour_idr(u32::MAX)
-    }
-}
 
 /// Tallies of one window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
