@@ -144,8 +144,8 @@ families! {
     last_event_received_timestamp_seconds: Gauge = (
         "sentinel_last_event_received_timestamp_seconds",
         "Wall-clock time the last event was accepted, Unix seconds.", [], &[]);
-    rails_closed: IntGauge = ("sentinel_window_open",
-        "1 while the current bank-rail window is open (rails closed), else 0.", [], &[]);
+    rails_closed: IntGauge = ("sentinel_rails_closed",
+        "1 while the bank rails are closed (a weekend window is in progress), else 0.", [], &[]);
     window_elapsed_hours: Gauge = ("sentinel_window_elapsed_hours",
         "Hours since the rails closed, at the latest event.", [], &[]);
     window_hours_remaining: Gauge = ("sentinel_window_hours_remaining",
