@@ -148,3 +148,20 @@ fn metric_names_follow_the_conventions() {
         }
     }
 }
+
+#[test]
+fn names_say_what_they_measure() {
+    let exported = exported();
+    for name in ["sentinel_rails_closed", "sentinel_reserve_rejected_total"] {
+        assert!(exported.contains(name), "{name} not exported");
+    }
+    assert!(
+        !exported.contains("sentinel_window_open"),
+        "renamed to sentinel_rails_closed (1 while the rails are closed)"
+    );
+    let mut used = BTreeSet::new();
+    for expr in rule_exprs() {
+        referenced(&expr, &mut used);
+    }
+    assert!(used.contains("sentinel_rails_closed"), "{used:?}");
+}

@@ -8,6 +8,7 @@ use sentinel::config::ScenarioName;
 use sentinel::grpc::{FIELD_METADATA_KEY, pb};
 use sentinel::service::now_unix_ms;
 use tonic::Code;
+use tonic_types::StatusExt;
 
 const DAY_SECONDS: i64 = 86_400;
 
@@ -22,6 +23,19 @@ fn assert_rejected(status: &tonic::Status, field: &str) {
         .get(FIELD_METADATA_KEY)
         .and_then(|v| v.to_str().ok());
     assert_eq!(named, Some(field), "{status:?}");
+    let bad_request = status
+        .get_details_bad_request()
+        .unwrap_or_else(|| panic!("no google.rpc.BadRequest details: {status:?}"));
+    let fields: Vec<&str> = bad_request
+        .field_violations
+        .iter()
+        .map(|v| v.field.as_str())
+        .collect();
+    assert_eq!(fields, [field], "{status:?}");
+    assert!(
+        !bad_request.field_violations[0].description.is_empty(),
+        "{status:?}"
+    );
 }
 
 fn valid_event(id: &str) -> pb::WithdrawalEvent {

@@ -13,10 +13,7 @@ use sentinel::grpc;
 use sentinel::metrics::{Metrics, serve_metrics};
 use sentinel::model::market::MarketHistory;
 use sentinel::model::user_base::UserBase;
-use sentinel::monitor::alerts::{Alert, AlertState};
-use sentinel::monitor::event::{CountedCohort, WithdrawalEvent};
-use sentinel::monitor::state::ReservePosition;
-use sentinel::service::{Engine, EngineObserver, PublishedProjection};
+use sentinel::service::Engine;
 
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_json);
@@ -36,58 +33,13 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime()?.block_on(serve(config, users, history))
 }
 
-/// Exports what the engine reports as Prometheus metrics.
-struct MetricsObserver(Arc<Metrics>);
-
-/// Unix seconds of Unix milliseconds.
-fn seconds(unix_ms: i64) -> f64 {
-    unix_ms as f64 / 1e3
-}
-
-impl EngineObserver for MetricsObserver {
-    fn on_accepted(&self, event: &WithdrawalEvent, cohort: CountedCohort, now_unix_ms: i64) {
-        self.0
-            .record_accepted(cohort, event.kind, event.amount_idr(), seconds(now_unix_ms));
-    }
-
-    fn on_duplicates(&self, count: u64) {
-        self.0.record_duplicates(count);
-    }
-
-    fn on_rejected(&self, field: &str) {
-        self.0.record_rejected(field);
-    }
-
-    fn on_reserve(&self, reserve: &ReservePosition) {
-        self.0.set_reserve(reserve);
-    }
-
-    fn on_commit(&self, events_in_log: u64, store_bytes: u64, now_unix_ms: i64) {
-        self.0
-            .set_store(store_bytes, events_in_log, seconds(now_unix_ms));
-    }
-
-    fn on_projection(&self, p: &PublishedProjection) {
-        self.0.record_projection(
-            &p.projection,
-            p.compute_ms / 1e3,
-            seconds(p.computed_at_unix_ms),
-        );
-    }
-
-    fn on_alert(&self, alert: &Alert) {
-        let firing = alert.state == AlertState::Firing;
-        self.0.set_alert(alert.rule, alert.severity, firing);
-    }
-}
-
 async fn serve(config: Config, users: UserBase, history: MarketHistory) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new().context("cannot register the metrics")?);
     metrics.set_thresholds(&config.monitor);
     let addr = config.monitor.grpc_addr.clone();
     let metrics_addr = config.monitor.metrics_addr.clone();
     let data_dir = config.monitor.data_dir.clone();
-    let observer = Arc::new(MetricsObserver(Arc::clone(&metrics)));
+    let observer = Arc::clone(&metrics);
     let engine = Engine::open_with(config.clone(), &users, observer)
         .with_context(|| format!("cannot open the event store in {data_dir}"))?;
     let listener = tokio::net::TcpListener::bind(&addr)

@@ -5,7 +5,8 @@ use prost_types::Timestamp;
 use super::pb;
 use crate::monitor::alerts::{Alert, AlertRule, AlertState, Severity};
 use crate::monitor::event::{
-    Cohort, EventKind, Rejection, WithdrawalEvent, check_amount, check_currency, minor_to_idr,
+    Cohort, EventKind, Field, Rejection, WithdrawalEvent, check_amount, check_currency,
+    minor_to_idr,
 };
 use crate::monitor::state::{ReserveLayer, ReservePosition};
 use crate::service::PublishedProjection;
@@ -22,7 +23,7 @@ pub fn event_from_pb(e: pb::WithdrawalEvent) -> Result<WithdrawalEvent, Rejectio
         Ok(pb::Cohort::Institutional) => Cohort::Institutional,
         Err(_) => {
             return Err(Rejection::new(
-                "cohort",
+                Field::Cohort,
                 format!(
                     "unknown cohort value {} (expected 0 unspecified, 1 retail, 2 institutional)",
                     e.cohort
@@ -35,7 +36,7 @@ pub fn event_from_pb(e: pb::WithdrawalEvent) -> Result<WithdrawalEvent, Rejectio
         Ok(pb::EventKind::Deposit) => EventKind::Deposit,
         _ => {
             return Err(Rejection::new(
-                "kind",
+                Field::Kind,
                 format!(
                     "kind {} is not set or unknown (expected 1 withdrawal or 2 deposit)",
                     e.kind
@@ -45,7 +46,7 @@ pub fn event_from_pb(e: pb::WithdrawalEvent) -> Result<WithdrawalEvent, Rejectio
     };
     let occurred_at = e
         .occurred_at
-        .ok_or_else(|| Rejection::new("occurred_at", "missing"))?;
+        .ok_or_else(|| Rejection::new(Field::OccurredAt, "missing"))?;
     Ok(WithdrawalEvent {
         event_id: e.event_id,
         account_id: e.account_id,
@@ -81,14 +82,19 @@ pub fn event_to_pb(e: &WithdrawalEvent) -> pb::WithdrawalEvent {
 pub fn timestamp_to_ms(t: &Timestamp) -> Result<i64, Rejection> {
     if !(0..1_000_000_000).contains(&t.nanos) {
         return Err(Rejection::new(
-            "occurred_at",
+            Field::OccurredAt,
             format!("nanos {} outside 0..1e9", t.nanos),
         ));
     }
     t.seconds
         .checked_mul(1_000)
         .and_then(|ms| ms.checked_add(i64::from(t.nanos / NANOS_PER_MS)))
-        .ok_or_else(|| Rejection::new("occurred_at", format!("seconds {} out of range", t.seconds)))
+        .ok_or_else(|| {
+            Rejection::new(
+                Field::OccurredAt,
+                format!("seconds {} out of range", t.seconds),
+            )
+        })
 }
 
 /// A timestamp of Unix ms.
@@ -105,8 +111,8 @@ pub fn reserve_from_pb(r: pb::ReservePosition) -> Result<ReservePosition, Reject
         .layers
         .into_iter()
         .map(|l| {
-            check_amount("layers.amount_minor", l.amount_minor)?;
-            check_currency("layers.currency", &l.currency)?;
+            check_amount(Field::LayerAmountMinor, l.amount_minor)?;
+            check_currency(Field::LayerCurrency, &l.currency)?;
             Ok(ReserveLayer {
                 name: l.name,
                 amount_idr: minor_to_idr(l.amount_minor),
@@ -116,13 +122,13 @@ pub fn reserve_from_pb(r: pb::ReservePosition) -> Result<ReservePosition, Reject
         .collect::<Result<Vec<_>, Rejection>>()?;
     if r.proprietary_capital_minor < 0 {
         return Err(Rejection::new(
-            "proprietary_capital_minor",
+            Field::ProprietaryCapitalMinor,
             format!("{} is negative", r.proprietary_capital_minor),
         ));
     }
     if r.proprietary_capital_minor > 0 {
         check_currency(
-            "proprietary_capital_currency",
+            Field::ProprietaryCapitalCurrency,
             &r.proprietary_capital_currency,
         )?;
     }

@@ -5,8 +5,10 @@
 pub mod client;
 mod convert;
 mod server;
+mod status;
 
-pub use server::{FIELD_METADATA_KEY, GrpcError, MonitorApi, serve};
+pub use server::{GrpcError, MonitorApi, serve};
+pub use status::FIELD_METADATA_KEY;
 
 /// The generated protocol types, client and server (`proto/sentinel/v1/monitor.proto`).
 #[allow(missing_docs, clippy::all, clippy::pedantic)]

@@ -6,20 +6,18 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
 use tonic::{Request, Response, Status, Streaming};
-use tracing::info;
 
 use super::convert::{
     alert_to_pb, event_from_pb, filter_matches, projection_to_pb, reserve_from_pb,
 };
 use super::pb;
 use super::pb::monitor_server::{Monitor, MonitorServer};
+use super::status::{Invalid, to_status};
 use crate::monitor::event::WithdrawalEvent;
 use crate::service::{Engine, EngineError, IngestCounts};
 
 /// Messages buffered per streaming response before the subscriber counts as slow.
 const STREAM_BUFFER: usize = 16;
-/// Metadata key naming the rejected field of an INVALID_ARGUMENT status.
-pub const FIELD_METADATA_KEY: &str = "x-sentinel-field";
 
 /// Why the server failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,44 +44,36 @@ impl MonitorApi {
     }
 }
 
-fn invalid(index: usize, event_id: &str, field: &str, reason: &str) -> Status {
-    let mut status = Status::invalid_argument(format!(
-        "event {index} (event_id {event_id:?}): field `{field}`: {reason}"
-    ));
-    if let Ok(value) = field.parse() {
-        status.metadata_mut().insert(FIELD_METADATA_KEY, value);
-    }
-    status
-}
-
-fn to_status(error: EngineError) -> Status {
-    match error {
-        EngineError::Invalid {
-            index,
-            event_id,
-            rejection,
-        } => invalid(index, &event_id, rejection.field, &rejection.reason),
-        EngineError::Store(e) => Status::unavailable(format!("event store: {e}")),
-        EngineError::Commit(e) => Status::unavailable(e),
-        EngineError::Stopped => Status::unavailable("the monitor is shutting down"),
-        EngineError::Config(e) => Status::internal(format!("invalid config: {e}")),
-    }
-}
-
-/// Converts a batch of wire events; the first unconvertible one is an INVALID_ARGUMENT.
+/// Converts a batch of wire events (the first at position `offset` of its stream); stops
+/// at the first unconvertible one, which is returned.
 fn convert_batch(
     events: Vec<pb::WithdrawalEvent>,
     offset: usize,
-) -> (Vec<WithdrawalEvent>, Option<Status>) {
+) -> (Vec<WithdrawalEvent>, Option<Invalid>) {
     let mut out = Vec::with_capacity(events.len());
     for (i, e) in events.into_iter().enumerate() {
-        let id = e.event_id.clone();
+        let event_id = e.event_id.clone();
         match event_from_pb(e) {
             Ok(event) => out.push(event),
-            Err(r) => return (out, Some(invalid(offset + i, &id, r.field, &r.reason))),
+            Err(rejection) => {
+                let invalid = Invalid {
+                    index: offset + i,
+                    event_id,
+                    rejection,
+                };
+                return (out, Some(invalid));
+            }
         }
     }
     (out, None)
+}
+
+/// Why an ingest stream ends early.
+enum StreamEnd {
+    /// An event was rejected.
+    Invalid(Invalid),
+    /// The client's stream failed.
+    Transport(Status),
 }
 
 impl MonitorApi {
@@ -109,10 +99,10 @@ impl MonitorApi {
         let offset = summary.received as usize;
         summary.received += wire.len() as u64;
         let (events, convert_failure) = convert_batch(wire, offset);
-        if let Some(status) = &convert_failure {
-            self.note(status);
+        if let Some(invalid) = &convert_failure {
+            self.report(invalid);
         }
-        let (events, invalid) = self.valid_prefix(events, offset);
+        let (events, invalid) = self.valid_prefix(events, offset)?;
         if !events.is_empty() {
             let counts = self
                 .engine
@@ -121,56 +111,52 @@ impl MonitorApi {
                 .map_err(to_status)?;
             add(summary, counts);
         }
-        match invalid.or(convert_failure).or(stream_error) {
+        let end = invalid
+            .or(convert_failure)
+            .map(StreamEnd::Invalid)
+            .or(stream_error.map(StreamEnd::Transport));
+        let suffix = |accepted: u64| format!(" ({accepted} events accepted before it)");
+        match end {
             None => Ok(()),
-            Some(status) => {
-                let message = format!(
-                    "{} ({} events accepted before it)",
-                    status.message(),
-                    summary.accepted
-                );
-                let mut rejected = Status::new(status.code(), message);
-                *rejected.metadata_mut() = status.metadata().clone();
-                Err(rejected)
-            }
+            Some(StreamEnd::Invalid(invalid)) => Err(invalid.status(&suffix(summary.accepted))),
+            Some(StreamEnd::Transport(status)) => Err(Status::with_details_and_metadata(
+                status.code(),
+                format!("{}{}", status.message(), suffix(summary.accepted)),
+                status.details().to_vec().into(),
+                status.metadata().clone(),
+            )),
         }
     }
 
-    /// Reports the field of a decoding rejection to the engine's observer.
-    fn note(&self, status: &Status) {
-        let field = status
-            .metadata()
-            .get(FIELD_METADATA_KEY)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("other");
-        self.engine.note_rejection(field);
+    /// Reports an event rejected while decoding to the engine (log and metrics).
+    fn report(&self, invalid: &Invalid) {
+        self.engine
+            .report_rejected_event(invalid.index, &invalid.event_id, &invalid.rejection);
     }
 
-    /// Validates `events`; returns the valid prefix and the error of the first invalid one.
+    /// Validates `events` (the engine reports a rejection); returns the valid prefix and
+    /// the first invalid one.
     fn valid_prefix(
         &self,
         mut events: Vec<WithdrawalEvent>,
         offset: usize,
-    ) -> (Vec<WithdrawalEvent>, Option<Status>) {
+    ) -> Result<(Vec<WithdrawalEvent>, Option<Invalid>), Status> {
         match self.engine.validate(&events) {
-            Ok(()) => (events, None),
+            Ok(()) => Ok((events, None)),
             Err(EngineError::Invalid {
                 index,
                 event_id,
                 rejection,
             }) => {
                 events.truncate(index);
-                (
-                    events,
-                    Some(invalid(
-                        offset + index,
-                        &event_id,
-                        rejection.field,
-                        &rejection.reason,
-                    )),
-                )
+                let invalid = Invalid {
+                    index: offset + index,
+                    event_id,
+                    rejection,
+                };
+                Ok((events, Some(invalid)))
             }
-            Err(other) => (Vec::new(), Some(to_status(other))),
+            Err(other) => Err(to_status(other)),
         }
     }
 }
@@ -221,9 +207,9 @@ impl Monitor for MonitorApi {
         request: Request<pb::WithdrawalBatch>,
     ) -> Result<Response<pb::IngestAck>, Status> {
         let (events, failure) = convert_batch(request.into_inner().events, 0);
-        if let Some(status) = failure {
-            self.note(&status);
-            return Err(status);
+        if let Some(invalid) = failure {
+            self.report(&invalid);
+            return Err(invalid.status(""));
         }
         let counts = self.engine.record(events).await.map_err(to_status)?;
         Ok(Response::new(pb::IngestAck {
@@ -237,17 +223,17 @@ impl Monitor for MonitorApi {
         &self,
         request: Request<pb::ReservePosition>,
     ) -> Result<Response<pb::SetReserveReply>, Status> {
-        let reserve = reserve_from_pb(request.into_inner()).map_err(|r| {
-            self.engine.note_rejection(r.field);
-            invalid(0, "", r.field, &r.reason)
+        let reserve = reserve_from_pb(request.into_inner()).map_err(|rejection| {
+            self.engine.report_rejected_reserve(&rejection);
+            let invalid = Invalid {
+                index: 0,
+                event_id: String::new(),
+                rejection,
+            };
+            invalid.status("")
         })?;
         let total = reserve.total_idr();
         let state_version = self.engine.set_reserve(reserve).await.map_err(to_status)?;
-        info!(
-            message = "reserve position set",
-            total_reserve_idr = total,
-            state_version
-        );
         Ok(Response::new(pb::SetReserveReply {
             state_version,
             total_reserve_idr: i64::try_from(total).unwrap_or(i64::MAX),

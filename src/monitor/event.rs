@@ -60,23 +60,137 @@ pub struct WithdrawalEvent {
     pub kind: EventKind,
 }
 
-/// Why an event (or reserve position) was refused: the field and the reason.
+/// The field at fault of a rejection, as a bounded set: the `reason` label of the
+/// rejection metrics. Several protocol fields share one (`layers.amount_minor` is `Amount`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectionReason {
+    /// `event_id` missing or too long.
+    EventId,
+    /// `account_id` missing or too long.
+    AccountId,
+    /// Unknown cohort value.
+    Cohort,
+    /// An amount not in `1..=MAX_AMOUNT_MINOR` minor units.
+    Amount,
+    /// Not an ISO 4217 code, or not IDR.
+    Currency,
+    /// `occurred_at` missing, malformed or outside the accepted time range.
+    OccurredAt,
+    /// Event kind unset or unknown.
+    Kind,
+}
+
+impl RejectionReason {
+    /// Every reason.
+    pub const ALL: [Self; 7] = [
+        Self::EventId,
+        Self::AccountId,
+        Self::Cohort,
+        Self::Amount,
+        Self::Currency,
+        Self::OccurredAt,
+        Self::Kind,
+    ];
+
+    /// Snake-case name, the metric label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EventId => "event_id",
+            Self::AccountId => "account_id",
+            Self::Cohort => "cohort",
+            Self::Amount => "amount",
+            Self::Currency => "currency",
+            Self::OccurredAt => "occurred_at",
+            Self::Kind => "kind",
+        }
+    }
+}
+
+/// A validated field of a withdrawal event or a reserve position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `WithdrawalEvent.event_id`.
+    EventId,
+    /// `WithdrawalEvent.account_id`.
+    AccountId,
+    /// `WithdrawalEvent.cohort`.
+    Cohort,
+    /// `WithdrawalEvent.amount_minor`.
+    AmountMinor,
+    /// `WithdrawalEvent.currency`.
+    Currency,
+    /// `WithdrawalEvent.occurred_at`.
+    OccurredAt,
+    /// `WithdrawalEvent.kind`.
+    Kind,
+    /// `ReservePosition.layers[].amount_minor`.
+    LayerAmountMinor,
+    /// `ReservePosition.layers[].currency`.
+    LayerCurrency,
+    /// `ReservePosition.proprietary_capital_minor`.
+    ProprietaryCapitalMinor,
+    /// `ReservePosition.proprietary_capital_currency`.
+    ProprietaryCapitalCurrency,
+}
+
+impl Field {
+    /// The field's path as named in the protocol, e.g. `layers.amount_minor`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EventId => "event_id",
+            Self::AccountId => "account_id",
+            Self::Cohort => "cohort",
+            Self::AmountMinor => "amount_minor",
+            Self::Currency => "currency",
+            Self::OccurredAt => "occurred_at",
+            Self::Kind => "kind",
+            Self::LayerAmountMinor => "layers.amount_minor",
+            Self::LayerCurrency => "layers.currency",
+            Self::ProprietaryCapitalMinor => "proprietary_capital_minor",
+            Self::ProprietaryCapitalCurrency => "proprietary_capital_currency",
+        }
+    }
+
+    /// The bounded reason a rejection of this field is counted under.
+    pub fn reason(self) -> RejectionReason {
+        match self {
+            Self::EventId => RejectionReason::EventId,
+            Self::AccountId => RejectionReason::AccountId,
+            Self::Cohort => RejectionReason::Cohort,
+            Self::AmountMinor | Self::LayerAmountMinor | Self::ProprietaryCapitalMinor => {
+                RejectionReason::Amount
+            }
+            Self::Currency | Self::LayerCurrency | Self::ProprietaryCapitalCurrency => {
+                RejectionReason::Currency
+            }
+            Self::OccurredAt => RejectionReason::OccurredAt,
+            Self::Kind => RejectionReason::Kind,
+        }
+    }
+}
+
+/// Why an event (or reserve position) was refused: the field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("field `{field}`: {reason}")]
+#[error("field `{}`: {detail}", field.name())]
 pub struct Rejection {
-    /// The offending field, as named in the protocol.
-    pub field: &'static str,
-    /// What is wrong with it.
-    pub reason: String,
+    /// The offending field.
+    pub field: Field,
+    /// What is wrong with it, for humans.
+    pub detail: String,
 }
 
 impl Rejection {
-    /// A rejection of `field` for `reason`.
-    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+    /// A rejection of `field` because of `detail`.
+    pub fn new(field: Field, detail: impl Into<String>) -> Self {
         Self {
             field,
-            reason: reason.into(),
+            detail: detail.into(),
         }
+    }
+
+    /// The bounded reason it is counted under.
+    pub fn reason(&self) -> RejectionReason {
+        self.field.reason()
     }
 }
 
@@ -95,15 +209,15 @@ impl WithdrawalEvent {
     /// Checks every field: id and account present and ≤ 128 bytes, amount > 0, currency
     /// IDR, time within `limits`.
     pub fn validate(&self, limits: &EventLimits) -> Result<(), Rejection> {
-        check_id("event_id", &self.event_id)?;
-        check_id("account_id", &self.account_id)?;
-        check_amount("amount_minor", self.amount_minor)?;
-        check_currency("currency", &self.currency)?;
+        check_id(Field::EventId, &self.event_id)?;
+        check_id(Field::AccountId, &self.account_id)?;
+        check_amount(Field::AmountMinor, self.amount_minor)?;
+        check_currency(Field::Currency, &self.currency)?;
         let earliest = limits.now_unix_ms - limits.max_age_ms;
         let latest = limits.now_unix_ms + limits.max_skew_ms;
         if self.occurred_at_unix_ms < earliest || self.occurred_at_unix_ms > latest {
             return Err(Rejection::new(
-                "occurred_at",
+                Field::OccurredAt,
                 format!(
                     "{} ms since the epoch is outside the accepted range [{earliest}, {latest}] \
                      (server clock {} ms, max age {} ms, max clock skew {} ms)",
@@ -140,7 +254,7 @@ pub fn classify(cohort: Cohort, amount_idr: u64, institutional_min_idr: u64) -> 
 }
 
 /// A present identifier of at most [`MAX_ID_BYTES`] bytes.
-pub fn check_id(field: &'static str, id: &str) -> Result<(), Rejection> {
+pub fn check_id(field: Field, id: &str) -> Result<(), Rejection> {
     if id.trim().is_empty() {
         return Err(Rejection::new(field, "missing (empty)"));
     }
@@ -154,7 +268,7 @@ pub fn check_id(field: &'static str, id: &str) -> Result<(), Rejection> {
 }
 
 /// An amount `0 < a ≤ MAX_AMOUNT_MINOR` minor units.
-pub fn check_amount(field: &'static str, amount_minor: i64) -> Result<(), Rejection> {
+pub fn check_amount(field: Field, amount_minor: i64) -> Result<(), Rejection> {
     if amount_minor <= 0 {
         return Err(Rejection::new(
             field,
@@ -171,7 +285,7 @@ pub fn check_amount(field: &'static str, amount_minor: i64) -> Result<(), Reject
 }
 
 /// An ISO 4217 code the gateway holds: IDR only.
-pub fn check_currency(field: &'static str, currency: &str) -> Result<(), Rejection> {
+pub fn check_currency(field: Field, currency: &str) -> Result<(), Rejection> {
     let is_code = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase());
     if !is_code {
         return Err(Rejection::new(
@@ -214,12 +328,13 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(Spoiler, &str); 5] = [
-            (|e| e.event_id.clear(), "event_id"),
-            (|e| e.amount_minor = 0, "amount_minor"),
-            (|e| e.currency = "USD".into(), "currency"),
-            (|e| e.currency = "idr".into(), "currency"),
-            (|e| e.occurred_at_unix_ms = 2_000_000, "occurred_at"),
+        let cases: [(Spoiler, Field); 6] = [
+            (|e| e.event_id.clear(), Field::EventId),
+            (|e| e.account_id = "x".repeat(129), Field::AccountId),
+            (|e| e.amount_minor = 0, Field::AmountMinor),
+            (|e| e.currency = "USD".into(), Field::Currency),
+            (|e| e.currency = "idr".into(), Field::Currency),
+            (|e| e.occurred_at_unix_ms = 2_000_000, Field::OccurredAt),
         ];
         assert_eq!(event().validate(&LIMITS), Ok(()));
         for (spoil, field) in cases {
@@ -227,6 +342,24 @@ mod tests {
             spoil(&mut e);
             assert_eq!(e.validate(&LIMITS).unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn amount_fields_count_as_amount_rejections() {
+        for field in [
+            Field::AmountMinor,
+            Field::LayerAmountMinor,
+            Field::ProprietaryCapitalMinor,
+        ] {
+            assert_eq!(field.reason(), RejectionReason::Amount);
+            assert_eq!(field.reason().as_str(), "amount");
+        }
+        let rejection = check_amount(Field::AmountMinor, 0).unwrap_err();
+        assert!(
+            rejection
+                .to_string()
+                .starts_with("field `amount_minor`: 0 is not positive")
+        );
     }
 
     #[test]

@@ -5,15 +5,17 @@
 use sentinel::config::{Config, ScenarioName};
 use sentinel::grpc::pb::monitor_client::MonitorClient;
 use sentinel::grpc::{self, pb};
+use sentinel::metrics::Metrics;
 use sentinel::model::conditional::ConditionalModel;
 use sentinel::model::user_base::UserBase;
 use sentinel::model::window::WeekendWindow;
 use sentinel::monitor::calendar::WindowCalendar;
 use sentinel::monitor::event::WithdrawalEvent;
 use sentinel::monitor::synthetic::SyntheticWeekend;
-use sentinel::service::{Engine, now_unix_ms};
+use sentinel::service::{Engine, EngineObserver, now_unix_ms};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 
 use tokio::sync::watch;
 use tonic::transport::Channel;
@@ -40,7 +42,45 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
 
 /// Starts the monitor on 127.0.0.1:0.
 pub async fn start(config: Config) -> TestServer {
-    let engine = Engine::open(config).expect("engine opens");
+    serve(Engine::open(config).expect("engine opens")).await
+}
+
+/// Starts the monitor on 127.0.0.1:0, exporting to the returned metrics.
+pub async fn start_with_metrics(config: Config) -> (TestServer, Arc<Metrics>) {
+    let (metrics, observer) = metrics_observer();
+    let users = UserBase::synthetic(&config.user_base);
+    let engine = Engine::open_with(config, &users, observer).expect("engine opens");
+    (serve(engine).await, metrics)
+}
+
+/// Fresh metrics and the same metrics as the engine's observer.
+pub fn metrics_observer() -> (Arc<Metrics>, Arc<dyn EngineObserver>) {
+    let metrics = Arc::new(Metrics::new().expect("metrics register"));
+    (Arc::clone(&metrics), metrics)
+}
+
+/// The value of the series `series` (name and labels as exported), if exported.
+pub fn sample(metrics: &Metrics, series: &str) -> Option<f64> {
+    metrics.encode().lines().find_map(|line| {
+        let (name, value) = line.rsplit_once(' ')?;
+        (name == series).then(|| value.parse().ok())?
+    })
+}
+
+/// The sum of every series of the family `name`.
+pub fn family_sum(metrics: &Metrics, name: &str) -> f64 {
+    metrics
+        .encode()
+        .lines()
+        .filter(|line| {
+            line.starts_with(&format!("{name}{{")) || line.starts_with(&format!("{name} "))
+        })
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}
+
+/// Serves `engine` on 127.0.0.1:0.
+async fn serve(engine: Engine) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop, shutdown) = watch::channel(false);

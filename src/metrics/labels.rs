@@ -1,0 +1,110 @@
+//! The bounded label values of every labelled family, all initialised at start.
+
+use super::families::Families;
+use crate::config::risk::StressScenario;
+use crate::model::solvency::Verdict;
+use crate::monitor::alerts::{AlertRule, Severity};
+use crate::monitor::event::{CountedCohort, RejectionReason};
+
+/// Reserve layers exported individually (label `layer` = "0" … "7"); beyond that they
+/// are only part of the totals. Bounds the label's cardinality.
+pub const MAX_EXPORTED_LAYERS: usize = 8;
+
+pub(super) const COHORTS: [&str; 2] = ["retail", "institutional"];
+const KINDS: [&str; 2] = ["withdrawal", "deposit"];
+pub(super) const REGIMES: [&str; 3] = ["normal", "mild", "severe"];
+const POLICIES: [&str; 3] = ["newsvendor", "cvar99", "rule_of_thumb"];
+const RATE_STATS: [&str; 3] = ["mean", "lower90", "upper90"];
+const TTI_QUANTILES: [&str; 2] = ["0.1", "0.5"];
+const SEVERITIES: [Severity; 2] = [Severity::Warning, Severity::Critical];
+pub(super) const VERDICTS: [Verdict; 3] =
+    [Verdict::Solvent, Verdict::OjkBreach, Verdict::Insolvent];
+/// The fields a reserve position can be rejected for.
+const RESERVE_REJECTION_REASONS: [RejectionReason; 2] =
+    [RejectionReason::Amount, RejectionReason::Currency];
+
+/// The `severity` label value.
+pub(super) fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Warning => "warning",
+        Severity::Critical => "critical",
+    }
+}
+
+/// The `cohort` label value.
+pub(super) fn cohort_label(cohort: CountedCohort) -> &'static str {
+    match cohort {
+        CountedCohort::Retail => "retail",
+        CountedCohort::Institutional => "institutional",
+    }
+}
+
+/// Creates every series of every labelled family (at 0, or NaN where 0 would mislead).
+pub(super) fn initialise(f: &Families) {
+    initialise_ingest(f);
+    initialise_projection(f);
+    initialise_batch(f);
+    f.build_info
+        .with_label_values(&[env!("CARGO_PKG_VERSION")])
+        .set(1);
+}
+
+fn initialise_ingest(f: &Families) {
+    for cohort in COHORTS {
+        for kind in KINDS {
+            f.events_accepted_total.with_label_values(&[cohort, kind]);
+        }
+        f.withdrawn_idr_total.with_label_values(&[cohort]);
+        f.window_withdrawals_idr.with_label_values(&[cohort]);
+    }
+    for reason in RejectionReason::ALL {
+        f.events_rejected_total
+            .with_label_values(&[reason.as_str()]);
+    }
+    for reason in RESERVE_REJECTION_REASONS {
+        f.reserve_rejected_total
+            .with_label_values(&[reason.as_str()]);
+    }
+}
+
+fn initialise_projection(f: &Families) {
+    for regime in REGIMES {
+        f.regime_probability.with_label_values(&[regime]);
+    }
+    for stat in RATE_STATS {
+        f.institutional_rate_per_day.with_label_values(&[stat]);
+    }
+    for quantile in TTI_QUANTILES {
+        f.time_to_insolvency_hours
+            .with_label_values(&[quantile])
+            .set(f64::NAN);
+    }
+    for severity in SEVERITIES {
+        f.breach_probability_threshold
+            .with_label_values(&[severity_label(severity)]);
+        for rule in AlertRule::ALL {
+            f.alerts_firing
+                .with_label_values(&[rule.as_str(), severity_label(severity)]);
+        }
+    }
+}
+
+fn initialise_batch(f: &Families) {
+    for scenario in StressScenario::ALL {
+        let scenario = scenario.as_str();
+        f.solvency_equity_after_idr.with_label_values(&[scenario]);
+        f.solvency_capital_needed_idr.with_label_values(&[scenario]);
+        f.solvency_capital_adequacy_ratio
+            .with_label_values(&[scenario]);
+        for verdict in VERDICTS {
+            f.solvency_verdict
+                .with_label_values(&[scenario, verdict.as_str()]);
+        }
+    }
+    for policy in POLICIES {
+        f.policy_reserve_idr.with_label_values(&[policy]);
+        f.policy_failure_probability.with_label_values(&[policy]);
+        f.policy_annual_opportunity_cost_idr
+            .with_label_values(&[policy]);
+    }
+}

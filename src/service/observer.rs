@@ -1,0 +1,34 @@
+//! The hook through which the engine reports what it does (e.g. to export metrics).
+
+use super::PublishedProjection;
+use crate::monitor::alerts::Alert;
+use crate::monitor::event::{CountedCohort, RejectionReason, WithdrawalEvent};
+use crate::monitor::state::ReservePosition;
+
+/// What the engine reports as it works. Every method has a no-op default; calls come from
+/// the sequencer thread, the projector and clock tasks or a gRPC handler, so keep them
+/// cheap. Only the emitters of [`super::emit`] call these.
+pub trait EngineObserver: Send + Sync {
+    /// An event accepted and made durable, counted in `cohort`, at wall clock `now_unix_ms`.
+    fn on_accepted(&self, _event: &WithdrawalEvent, _cohort: CountedCohort, _now_unix_ms: i64) {}
+    /// `count` events acknowledged as duplicates.
+    fn on_duplicates(&self, _count: u64) {}
+    /// An event rejected as invalid because of `reason`.
+    fn on_event_rejected(&self, _reason: RejectionReason) {}
+    /// A reserve position (`SetReserve`) rejected as invalid because of `reason`.
+    fn on_reserve_rejected(&self, _reason: RejectionReason) {}
+    /// The reserve position in force (at start and after every change).
+    fn on_reserve(&self, _reserve: &ReservePosition) {}
+    /// A durable commit: events in the log, size of the store file, commit time.
+    fn on_commit(&self, _events_in_log: u64, _store_bytes: u64, _now_unix_ms: i64) {}
+    /// A projection published.
+    fn on_projection(&self, _projection: &PublishedProjection) {}
+    /// An alert transition (from a projection or from the clock).
+    fn on_alert(&self, _alert: &Alert) {}
+}
+
+/// The observer that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoObserver;
+
+impl EngineObserver for NoObserver {}

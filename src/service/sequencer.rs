@@ -1,0 +1,190 @@
+//! The sequencer: one OS thread that owns the store. Takes every command waiting, drops
+//! duplicate `event_id`s, commits the new events in one fsynced transaction (group
+//! commit), applies them to the state and only then acknowledges.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::emit::{CommitFailed, EventsCommitted, ReserveSet};
+use super::engine::Inner;
+use super::{EngineError, IngestCounts, lock};
+use crate::monitor::event::WithdrawalEvent;
+use crate::monitor::state::{Applied, MonitorState, ReservePosition};
+use crate::store::EventStore;
+
+/// Commands queued to the sequencer.
+pub(super) const COMMAND_QUEUE: usize = 1_024;
+
+/// A request to the sequencer and where to answer it.
+pub(super) enum Command {
+    Events {
+        events: Vec<WithdrawalEvent>,
+        reply: oneshot::Sender<Result<IngestCounts, EngineError>>,
+    },
+    Reserve {
+        reserve: ReservePosition,
+        reply: oneshot::Sender<Result<u64, EngineError>>,
+    },
+}
+
+/// The sequencer loop: group commit until every sender is gone.
+pub(super) fn run_sequencer(
+    inner: &Inner,
+    mut store: EventStore,
+    mut receiver: mpsc::Receiver<Command>,
+    max_group: usize,
+) {
+    while let Some(first) = receiver.blocking_recv() {
+        let mut group = vec![first];
+        let mut events = command_events(&group[0]);
+        while events < max_group {
+            match receiver.try_recv() {
+                Ok(command) => {
+                    events += command_events(&command);
+                    group.push(command);
+                }
+                Err(_) => break,
+            }
+        }
+        commit_group(inner, &mut store, group);
+    }
+}
+
+fn command_events(command: &Command) -> usize {
+    match command {
+        Command::Events { events, .. } => events.len(),
+        Command::Reserve { .. } => 1,
+    }
+}
+
+/// What one group of commands changes: the new events in order, the last reserve set,
+/// the counts per command and the state version after it.
+struct GroupPlan {
+    fresh: Vec<WithdrawalEvent>,
+    reserve: Option<ReservePosition>,
+    counts: Vec<IngestCounts>,
+    version_after: u64,
+}
+
+/// Splits a group into new events and duplicates (already stored, or repeated inside it).
+fn plan_group(state: &MonitorState, group: &[Command]) -> GroupPlan {
+    let mut plan = GroupPlan {
+        fresh: Vec::new(),
+        reserve: None,
+        counts: Vec::with_capacity(group.len()),
+        version_after: 0,
+    };
+    let mut in_group = std::collections::HashSet::new();
+    for command in group {
+        let mut counts = IngestCounts::default();
+        match command {
+            Command::Events { events, .. } => {
+                for event in events {
+                    let id = event.event_id.as_str();
+                    if state.has_seen(id) || !in_group.insert(id) {
+                        counts.duplicates += 1;
+                    } else {
+                        counts.accepted += 1;
+                        plan.fresh.push(event.clone());
+                    }
+                }
+            }
+            Command::Reserve { reserve, .. } => plan.reserve = Some(reserve.clone()),
+        }
+        plan.counts.push(counts);
+    }
+    plan.version_after =
+        state.version() + plan.fresh.len() as u64 + u64::from(plan.reserve.is_some());
+    plan
+}
+
+/// Dedups, commits (one fsync), applies and acknowledges one group of commands. Only the
+/// sequencer applies events, so the plan stays valid between the two locks.
+fn commit_group(inner: &Inner, store: &mut EventStore, group: Vec<Command>) {
+    let plan = plan_group(&lock(&inner.state), &group);
+    if let Err(error) = store.commit(&plan.fresh, plan.reserve.as_ref(), plan.version_after) {
+        let reason = error.to_string();
+        CommitFailed {
+            commands: group.len(),
+            error: &reason,
+        }
+        .emit();
+        for command in group {
+            fail(command, &reason);
+        }
+        return;
+    }
+    let version = apply_committed(inner, &plan.fresh, plan.reserve.as_ref());
+    EventsCommitted {
+        fresh: &plan.fresh,
+        duplicates: plan.counts.iter().map(|c| c.duplicates).sum(),
+        events_in_log: store.len(),
+        store_bytes: store.size_bytes(),
+        state_version: version,
+        institutional_min_idr: inner.config.monitor.unspecified_institutional_min_idr,
+    }
+    .emit(inner.observer.as_ref());
+    if let Some(reserve) = &plan.reserve {
+        ReserveSet {
+            reserve,
+            state_version: version,
+        }
+        .emit(inner.observer.as_ref());
+    }
+    publish_version(inner, plan.fresh.len(), version);
+    acknowledge(group, plan.counts, version);
+}
+
+/// Applies committed events and reserve to the state; returns the version after them.
+fn apply_committed(
+    inner: &Inner,
+    fresh: &[WithdrawalEvent],
+    reserve: Option<&ReservePosition>,
+) -> u64 {
+    let mut state = lock(&inner.state);
+    for event in fresh {
+        let applied = state.apply(event);
+        debug_assert_eq!(applied, Applied::Accepted);
+    }
+    if let Some(reserve) = reserve {
+        state.set_reserve(reserve.clone());
+    }
+    state.version()
+}
+
+/// Wakes the projector (new version) and the clock (`fresh` new events).
+fn publish_version(inner: &Inner, fresh: usize, version: u64) {
+    if fresh > 0 {
+        inner
+            .applied_events
+            .send_modify(|applied| *applied += fresh as u64);
+    }
+    inner.version.send_replace(version);
+}
+
+fn acknowledge(group: Vec<Command>, counts: Vec<IngestCounts>, version: u64) {
+    for (command, counts) in group.into_iter().zip(counts) {
+        match command {
+            Command::Events { reply, .. } => {
+                let _ = reply.send(Ok(IngestCounts {
+                    state_version: version,
+                    ..counts
+                }));
+            }
+            Command::Reserve { reply, .. } => {
+                let _ = reply.send(Ok(version));
+            }
+        }
+    }
+}
+
+fn fail(command: Command, reason: &str) {
+    let error = || EngineError::Commit(reason.to_owned());
+    match command {
+        Command::Events { reply, .. } => {
+            let _ = reply.send(Err(error()));
+        }
+        Command::Reserve { reply, .. } => {
+            let _ = reply.send(Err(error()));
+        }
+    }
+}
