@@ -70,7 +70,7 @@ async fn severe_weekend_fires_lead_and_breach_alerts_before_the_reserve_runs_out
     let reserve_idr = 150_000_000_000;
     let mut config = test_config(dir.path());
     config.monitor.initial_reserve_idr = reserve_idr;
-    let (opens, events) = weekend_events(&config, ScenarioName::Severe, 1);
+    let (opens, events) = weekend_events(&config, ScenarioName::Severe, 2);
     let server = start(config).await;
     let mut client = server.client().await;
     client.set_reserve(reserve(reserve_idr)).await.unwrap();

@@ -1,7 +1,11 @@
-//! The architecture change (issue 8) preserves the live projection: for the same seed, the
-//! synthetic weekend's events, the estimator's posterior and the conditional Monte Carlo give
-//! the numbers recorded before the change (`tests/fixtures/baseline_projection.json`, written
-//! at commit db3b64b by running this test with `SENTINEL_BLESS=1`).
+//! The live projection is reproducible: for the same seed, the synthetic weekend's events, the
+//! estimator's posterior and the conditional Monte Carlo give the recorded numbers
+//! (`tests/fixtures/baseline_projection.json`; run with `SENTINEL_BLESS=1` to re-record).
+//!
+//! Recorded before the architecture change (issue 8, commit db3b64b) and unchanged by it;
+//! re-recorded once for issue 9, which changed on purpose how the live model draws
+//! institutional jumps: per account, as the batch engine does, instead of scaling every
+//! balance by the cohort's remaining share (which let one institution leave several times).
 
 use sentinel::config::{Config, ScenarioName};
 use sentinel::model::conditional::ConditionalModel;

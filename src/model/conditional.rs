@@ -12,16 +12,20 @@
 //! exact sampler.
 //!
 //! Institutional withdrawals already observed are not attributed to accounts; instead every
-//! institution's balance is scaled by the cohort's remaining share `ρ = remaining / initial`,
-//! so a jump withdraws `f · ρ · b_i` (institution `i` picked with probability ∝ `b_i`,
-//! `f ~ Beta`) and the cohort can never withdraw more than it holds.
+//! institution starts from its balance scaled by the cohort's remaining share
+//! `ρ = remaining / initial`. From there the jumps follow the batch engine's law exactly
+//! ([`WeekendProcess::draw_jump`]): an institution picked in proportion to what it still holds
+//! withdraws a `Beta` fraction of it, tracked per account along the path, so the cohort can
+//! never withdraw more than it holds.
 
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
 use crate::model::liquidity::{ReserveSchedule, ShortfallOutcome};
 use crate::model::params::ParamError;
-use crate::model::process::{PathIntensity, ScenarioConfig, WeekendProcess};
+use crate::model::process::{
+    CohortScale, InstitutionalLedger, PathIntensity, ScenarioConfig, WeekendProcess,
+};
 use crate::model::rng::PathRng;
 use crate::model::user_base::UserBase;
 
@@ -122,8 +126,9 @@ impl ConditionalModel {
         start: &ConditionalStart,
         intensity: PathIntensity,
         reserve: &ReserveSchedule,
+        ledger: &mut InstitutionalLedger,
     ) -> ShortfallOutcome {
-        self.simulate(rng, start, intensity, reserve, |_| {})
+        self.simulate(rng, start, intensity, reserve, ledger, |_| {})
     }
 
     /// Simulates a whole weekend from the close with the prior intensity and reports each
@@ -131,7 +136,9 @@ impl ConditionalModel {
     pub fn simulate_flows(&self, rng: &mut PathRng, on_flow: impl FnMut(SimulatedFlow)) {
         let intensity = self.process.draw_intensity(rng);
         let start = ConditionalStart::default();
-        self.simulate(rng, &start, intensity, &ReserveSchedule::default(), on_flow);
+        let mut ledger = self.process.new_ledger();
+        let reserve = ReserveSchedule::default();
+        self.simulate(rng, &start, intensity, &reserve, &mut ledger, on_flow);
     }
 
     fn simulate(
@@ -140,17 +147,23 @@ impl ConditionalModel {
         start: &ConditionalStart,
         intensity: PathIntensity,
         reserve: &ReserveSchedule,
+        ledger: &mut InstitutionalLedger,
         mut on_flow: impl FnMut(SimulatedFlow),
     ) -> ShortfallOutcome {
+        ledger.reset();
         let hours = self.window_hours();
         let elapsed = start.elapsed_hours.clamp(0.0, hours as f64);
         let first_hour = (elapsed.floor() as u32).min(hours.saturating_sub(1));
         let retail_total_idr = self.process.retail_total_idr();
         let retail_total = retail_total_idr as f64;
         let mut retail = start.retail_withdrawn_idr.min(retail_total_idr) as f64;
-        let mut institutional = start
-            .institutional_withdrawn_idr
-            .min(self.process.institutions().total_idr());
+        let book_idr = self.process.institutions().total_idr();
+        let institutional_before = start.institutional_withdrawn_idr.min(book_idr);
+        let scale = CohortScale {
+            remaining_idr: book_idr - institutional_before,
+            total_idr: book_idr,
+        };
+        let mut institutional = institutional_before;
         let mut outcome = ShortfallOutcome::default();
         outcome.observe_idr(
             first_hour,
@@ -166,7 +179,8 @@ impl ConditionalModel {
             let amount = (mean * self.unit_retail_draw(rng) * ahead).min(retail_total - retail);
             retail += amount;
             while next_arrival < (hour + 1) as f64 {
-                let jump_idr = self.draw_scaled_jump(rng, institutional);
+                let in_path = institutional - institutional_before;
+                let jump_idr = self.process.draw_jump(rng, ledger, scale, in_path);
                 institutional += jump_idr;
                 on_flow(SimulatedFlow::InstitutionalJump {
                     at_hours: next_arrival,
@@ -194,22 +208,6 @@ impl ConditionalModel {
         }
         let retail = &self.process.laws().retail;
         retail.draw_unit_gamma(rng) / retail.shape()
-    }
-
-    /// One institutional jump when the cohort has already withdrawn `withdrawn_total_idr`:
-    /// `f · ρ · b_i` with `i` picked ∝ `b_i`, IDR.
-    fn draw_scaled_jump(&self, rng: &mut PathRng, withdrawn_total_idr: u64) -> u64 {
-        let book = self.process.institutions();
-        let total = book.total_idr();
-        let remaining = total.saturating_sub(withdrawn_total_idr);
-        if remaining == 0 {
-            return 0;
-        }
-        let account = book.pick_by_balance(rng);
-        let balance = book.balances_idr().get(account).copied().unwrap_or(0) as f64;
-        let fraction = self.process.laws().jump_fraction.draw(rng);
-        let amount = fraction * balance * remaining as f64 / total as f64;
-        (amount.round() as u64).min(remaining)
     }
 }
 
@@ -255,10 +253,11 @@ mod tests {
             institutional_rate_per_hour: 5.0,
             retail_panic_multiplier: 3.0,
         };
+        let mut ledger = model.process().new_ledger();
         for path in 0..200 {
             let mut rng = path_rng(9, 9, path);
-            let outcome =
-                model.simulate_from(&mut rng, &start, intensity, &ReserveSchedule::default());
+            let reserve = ReserveSchedule::default();
+            let outcome = model.simulate_from(&mut rng, &start, intensity, &reserve, &mut ledger);
             assert!(outcome.total_withdrawn_idr <= users.total_fiat_idr());
         }
     }

@@ -538,6 +538,36 @@ impl WeekendProcess {
         }
     }
 
+    /// A ledger sized for this process's institutions.
+    pub fn new_ledger(&self) -> InstitutionalLedger {
+        InstitutionalLedger::new(self.institutions.balances_idr.len())
+    }
+
+    /// One institutional jump when the cohort has withdrawn `withdrawn_in_path_idr` since the
+    /// start of the simulation: an institution picked in proportion to what it still holds
+    /// withdraws a `Beta` fraction of that, IDR (0 once the cohort is empty).
+    pub fn draw_jump(
+        &self,
+        rng: &mut PathRng,
+        ledger: &mut InstitutionalLedger,
+        scale: CohortScale,
+        withdrawn_in_path_idr: u64,
+    ) -> u64 {
+        let start_total = scale.start_balance_idr(self.institutions.total_idr);
+        if start_total <= withdrawn_in_path_idr {
+            return 0;
+        }
+        let Some(account) = self.institutions.pick_by_remaining(rng, ledger, scale) else {
+            return 0;
+        };
+        let remaining = scale.start_balance_idr(self.institutions.balances_idr[account])
+            - ledger.withdrawn_idr(account);
+        let fraction = self.laws.jump_fraction.draw(rng);
+        let amount = ((fraction * remaining as f64).round() as u64).min(remaining);
+        ledger.add(account, amount);
+        amount
+    }
+
     /// The next institutional arrival after `after_hours` at the path's level.
     pub fn next_arrival_after(
         &self,
@@ -550,6 +580,108 @@ impl WeekendProcess {
             after_hours,
             intensity.institutional_rate_per_hour,
         )
+    }
+}
+
+/// Proposals of the rejection sampler before it falls back to an exact scan.
+const MAX_PROPOSALS: usize = 64;
+
+/// What share of its balance at the close every institution still holds when a simulation
+/// starts: `remaining_idr / total_idr` of the cohort (1 from the close). Withdrawals observed
+/// before a mid-weekend start are not attributed to accounts; every balance is scaled alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CohortScale {
+    /// The cohort's balance still held at the start, IDR.
+    pub remaining_idr: u64,
+    /// The cohort's balance at the close, IDR.
+    pub total_idr: u64,
+}
+
+impl CohortScale {
+    /// Nothing withdrawn yet.
+    pub const FULL: CohortScale = CohortScale {
+        remaining_idr: 1,
+        total_idr: 1,
+    };
+
+    /// Balance `balance_idr` at the close scaled to the start, `⌊b · R / T⌋` IDR (exact).
+    fn start_balance_idr(self, balance_idr: u64) -> u64 {
+        if self.remaining_idr >= self.total_idr {
+            return balance_idr;
+        }
+        (u128::from(balance_idr) * u128::from(self.remaining_idr) / u128::from(self.total_idr))
+            as u64
+    }
+}
+
+impl InstitutionalBook {
+    /// Picks an institution with probability proportional to what it still holds,
+    /// `scale(b_i) − w_i`: propose by balance at the close, accept with probability
+    /// `(scale(b_i) − w_i) / b_i` (exact); an exact scan when most of the book has left.
+    fn pick_by_remaining(
+        &self,
+        rng: &mut PathRng,
+        ledger: &InstitutionalLedger,
+        scale: CohortScale,
+    ) -> Option<usize> {
+        let remaining =
+            |i: usize| scale.start_balance_idr(self.balances_idr[i]) - ledger.withdrawn_idr[i];
+        for _ in 0..MAX_PROPOSALS {
+            let i = self.pick_by_balance(rng);
+            if rng.random_range(0..self.balances_idr[i]) < remaining(i) {
+                return Some(i);
+            }
+        }
+        let total: u64 = (0..self.balances_idr.len()).map(remaining).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut u = rng.random_range(0..total);
+        (0..self.balances_idr.len()).find(|&i| {
+            let r = remaining(i);
+            let hit = u < r;
+            u = u.saturating_sub(r);
+            hit
+        })
+    }
+}
+
+/// What each institution has withdrawn so far on the current path, IDR. Reused across
+/// paths: only the accounts touched by the last path are reset.
+#[derive(Debug, Clone, Default)]
+pub struct InstitutionalLedger {
+    withdrawn_idr: Vec<u64>,
+    touched: Vec<u32>,
+}
+
+impl InstitutionalLedger {
+    /// An empty ledger for `institutions` accounts.
+    pub fn new(institutions: usize) -> Self {
+        Self {
+            withdrawn_idr: vec![0; institutions],
+            touched: Vec::new(),
+        }
+    }
+
+    /// Forgets every withdrawal (start of a new path).
+    pub fn reset(&mut self) {
+        for &i in &self.touched {
+            self.withdrawn_idr[i as usize] = 0;
+        }
+        self.touched.clear();
+    }
+
+    /// Records `amount_idr` withdrawn by institution `account`.
+    pub fn add(&mut self, account: usize, amount_idr: u64) {
+        if self.withdrawn_idr[account] == 0 && amount_idr > 0 {
+            self.touched.push(account as u32);
+        }
+        self.withdrawn_idr[account] += amount_idr;
+    }
+
+    /// What institution `account` has withdrawn so far, IDR.
+    pub fn withdrawn_idr(&self, account: usize) -> u64 {
+        self.withdrawn_idr[account]
     }
 }
 

@@ -7,17 +7,13 @@
 //! more than it holds. Amounts are whole rupiah; cumulative retail withdrawals are capped at
 //! the retail balances, so in every path each cohort's withdrawals stay within its holdings.
 
-use rand::RngExt;
 use rayon::prelude::*;
 
-use crate::model::process::{InstitutionalBook, WeekendProcess};
+use crate::model::process::{CohortScale, InstitutionalLedger, WeekendProcess};
 use crate::model::rng::{PathRng, path_rng};
 
 /// Paths per unit of parallel work. Fixed, so results do not depend on the thread count.
 pub const PATHS_PER_CHUNK: usize = 1024;
-
-/// Proposals of the rejection sampler before it falls back to an exact scan.
-const MAX_PROPOSALS: usize = 64;
 
 /// What one simulated weekend withdrew.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,73 +76,6 @@ impl ScenarioRun {
     }
 }
 
-/// Picks an institution with probability proportional to its *remaining* balance:
-/// propose by balance at the close, accept with probability remaining / initial (exact).
-/// Falls back to an exact scan when most of the book has already left.
-fn pick_by_remaining(
-    book: &InstitutionalBook,
-    rng: &mut PathRng,
-    ledger: &InstitutionalLedger,
-    remaining_total_idr: u64,
-) -> usize {
-    let balances = book.balances_idr();
-    for _ in 0..MAX_PROPOSALS {
-        let i = book.pick_by_balance(rng);
-        let balance = balances[i];
-        if rng.random_range(0..balance) < balance - ledger.withdrawn_idr[i] {
-            return i;
-        }
-    }
-    let mut u = rng.random_range(0..remaining_total_idr);
-    for (i, (&balance, &withdrawn)) in balances.iter().zip(&ledger.withdrawn_idr).enumerate() {
-        let remaining = balance - withdrawn;
-        if u < remaining {
-            return i;
-        }
-        u -= remaining;
-    }
-    unreachable!("u < remaining_total_idr = Σ remaining balances")
-}
-
-/// What each institution has withdrawn so far on the current path, IDR. Reused across
-/// paths: only the accounts touched by the last path are reset.
-#[derive(Debug, Clone, Default)]
-pub struct InstitutionalLedger {
-    withdrawn_idr: Vec<u64>,
-    touched: Vec<u32>,
-}
-
-impl InstitutionalLedger {
-    /// An empty ledger for `institutions` accounts.
-    pub fn new(institutions: usize) -> Self {
-        Self {
-            withdrawn_idr: vec![0; institutions],
-            touched: Vec::new(),
-        }
-    }
-
-    /// Forgets every withdrawal (start of a new path).
-    pub fn reset(&mut self) {
-        for &i in &self.touched {
-            self.withdrawn_idr[i as usize] = 0;
-        }
-        self.touched.clear();
-    }
-
-    /// Records `amount_idr` withdrawn by institution `account`.
-    pub fn add(&mut self, account: usize, amount_idr: u64) {
-        if self.withdrawn_idr[account] == 0 && amount_idr > 0 {
-            self.touched.push(account as u32);
-        }
-        self.withdrawn_idr[account] += amount_idr;
-    }
-
-    /// What institution `account` has withdrawn so far, IDR.
-    pub fn withdrawn_idr(&self, account: usize) -> u64 {
-        self.withdrawn_idr[account]
-    }
-}
-
 /// The batch engine: whole weekends of the [`WeekendProcess`], from the close.
 impl WeekendProcess {
     /// Simulates one weekend. `on_hour(h, retail_idr, institutional_idr)` sees each hour's
@@ -170,8 +99,12 @@ impl WeekendProcess {
             );
             let mut institutional = 0u64;
             while next_arrival < (hour + 1) as f64 {
-                institutional +=
-                    self.draw_jump(rng, ledger, outcome.institutional_idr + institutional);
+                institutional += self.draw_jump(
+                    rng,
+                    ledger,
+                    CohortScale::FULL,
+                    outcome.institutional_idr + institutional,
+                );
                 outcome.institutional_jumps += 1;
                 next_arrival = self.next_arrival_after(rng, next_arrival, &intensity);
             }
@@ -198,32 +131,6 @@ impl WeekendProcess {
         let retail = &self.laws().retail;
         let draw = retail.draw_unit_gamma(rng) * mean / retail.shape();
         (draw.floor() as u64).min(self.retail_total_idr() - withdrawn_idr)
-    }
-
-    /// One institutional jump: a Beta fraction of a balance-weighted institution's
-    /// remaining balance, IDR.
-    fn draw_jump(
-        &self,
-        rng: &mut PathRng,
-        ledger: &mut InstitutionalLedger,
-        withdrawn_total_idr: u64,
-    ) -> u64 {
-        let book = self.institutions();
-        let remaining_total = book.total_idr() - withdrawn_total_idr;
-        if remaining_total == 0 {
-            return 0;
-        }
-        let account = pick_by_remaining(book, rng, ledger, remaining_total);
-        let remaining = book.balances_idr()[account] - ledger.withdrawn_idr(account);
-        let fraction = self.laws().jump_fraction.draw(rng);
-        let amount = ((fraction * remaining as f64).round() as u64).min(remaining);
-        ledger.add(account, amount);
-        amount
-    }
-
-    /// A ledger sized for this process's institutions.
-    pub fn new_ledger(&self) -> InstitutionalLedger {
-        InstitutionalLedger::new(self.institutions().balances_idr().len())
     }
 
     /// Simulates `paths` weekends in parallel. Path `i` uses stream `(seed, stream, i)`,

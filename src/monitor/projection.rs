@@ -133,6 +133,7 @@ impl Projector {
             .into_par_iter()
             .map(|c| {
                 let range = c * PATHS_PER_CHUNK..((c + 1) * PATHS_PER_CHUNK).min(self.paths);
+                let mut ledger = self.models[0].process().new_ledger();
                 range
                     .map(|path| {
                         let mut rng = path_rng(self.seed, inputs.version, path as u64);
@@ -142,6 +143,7 @@ impl Projector {
                             &start,
                             draw.intensity,
                             &schedule,
+                            &mut ledger,
                         )
                     })
                     .collect()
