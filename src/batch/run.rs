@@ -250,7 +250,6 @@ fn risk_sections(
         &insurance_fund,
         withdrawals_p99_idr,
         fiat_reserve_idr,
-        total_fiat,
         layers.window_hours,
     );
     let tiers = reserve_layers(
@@ -277,7 +276,9 @@ pub fn withdrawal_scenario_of(scenario: StressScenario) -> ScenarioName {
     }
 }
 
-/// The firm's resources under `config.solvency`, the same in every scenario.
+/// The firm's resources and weekend terms under `config.solvency`, the same in every scenario.
+/// The gap is bridged at `reserve.emergency_cost_high`: the top of the emergency-funding range,
+/// as a stress view should.
 fn firm_resources(
     config: &Config,
     var: &VarReport,
@@ -288,47 +289,58 @@ fn firm_resources(
     FirmResources {
         fiat_reserve_idr,
         insurance_fund_idr: insurance.fund_idr,
+        insurance_fund_is_firm_equity: s.insurance_fund_is_firm_equity,
         proprietary_capital_idr: s.proprietary_capital_idr as f64,
         crypto_book_idr: var.history.book_idr,
-        hot_wallet_ceiling_idr: s.consumer_crypto_idr as f64
-            * s.in_house_custody_share
-            * s.hot_wallet_share,
+        firm_hot_wallet_share: s.firm_hot_wallet_share,
         conversion_haircut: s.conversion_haircut,
+        market_impact: s.market_impact,
+        bridge_rate_per_year: config.reserve.emergency_cost_high,
+        fund_deficit: s.fund_deficit,
+        gap_funding: s.gap_funding,
         ojk_floor_idr: config.reserve.ojk_min_equity_idr as f64,
     }
 }
 
+/// The solvency view of every stress scenario. The liquidity gap is the p99 of the scenario's
+/// weekend withdrawals beyond the reserve available from the close, `(W99 − reserve)⁺`, bridged
+/// for the whole window.
 fn solvency_book(
     config: &Config,
     var: &VarReport,
     insurance: &InsuranceReport,
     withdrawals_p99_idr: &BTreeMap<ScenarioName, f64>,
     fiat_reserve_idr: f64,
-    total_fiat: f64,
     window_hours: u32,
 ) -> SolvencyBook {
     let firm = firm_resources(config, var, insurance, fiat_reserve_idr);
     let scenarios = StressScenario::ALL
         .into_iter()
         .map(|scenario| {
+            let withdrawals = withdrawals_p99_idr
+                .get(&withdrawal_scenario_of(scenario))
+                .copied()
+                .unwrap_or(0.0);
             let demand = ScenarioDemand {
-                withdrawals_p99_idr: withdrawals_p99_idr
-                    .get(&withdrawal_scenario_of(scenario))
-                    .copied()
-                    .unwrap_or(0.0),
-                customer_fiat_idr: total_fiat,
-                fund_drawdown_p99_idr: insurance
+                withdrawals_p99_idr: withdrawals,
+                liquidity_gap_idr: (withdrawals - fiat_reserve_idr).max(0.0),
+                bridge_hours: f64::from(window_hours),
+                fund_deficit_p99_idr: insurance
                     .scenarios
                     .get(&scenario)
-                    .map_or(0.0, |f| f.drawdown.p99_idr),
+                    .map_or(0.0, |f| f.deficit.p99_idr),
                 market_loss_idr: market_loss_idr(scenario, var, window_hours),
             };
             (scenario, stressed_balance_sheet(&firm, &demand))
         })
         .collect();
+    let s = &config.solvency;
     SolvencyBook {
-        reserve_basis: config.solvency.reserve_basis,
+        reserve_basis: s.reserve_basis,
         firm,
+        consumer_hot_wallet_ceiling_idr: s.consumer_crypto_idr as f64
+            * s.in_house_custody_share
+            * s.hot_wallet_share,
         withdrawal_scenario: StressScenario::ALL
             .into_iter()
             .map(|x| (x, withdrawal_scenario_of(x)))

@@ -483,11 +483,11 @@ impl Metrics {
                 .set(sheet.capital_needed_idr);
             self.solvency_capital_adequacy_ratio
                 .with_label_values(&[scenario])
-                .set(sheet.capital_adequacy_ratio.unwrap_or(f64::NAN));
+                .set(sheet.equity_after_to_ojk_floor_ratio.unwrap_or(f64::NAN));
             for verdict in VERDICTS {
                 self.solvency_verdict
                     .with_label_values(&[scenario, verdict.as_str()])
-                    .set(i64::from(sheet.verdict == verdict));
+                    .set(i64::from(sheet.solvency_verdict == verdict));
             }
         }
     }
