@@ -15,7 +15,7 @@ pub mod risk;
 pub use crate::model::insurance::InsuranceFundConfig;
 pub use crate::model::market::{MarketConfig, StressScenario};
 pub use crate::model::process::{ScenarioConfig, ScenarioName};
-pub use crate::model::solvency::{ReserveBasis, SolvencyConfig};
+pub use crate::model::solvency::{FundDeficit, GapFunding, ReserveBasis, SolvencyConfig};
 pub use crate::model::tiers::TiersConfig;
 pub use crate::model::user_base::{CohortConfig, UserBaseConfig};
 pub use crate::model::window::{Weekday, WindowConfig};

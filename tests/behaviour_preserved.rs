@@ -16,6 +16,10 @@ use serde_json::Value;
 /// JSON pointers of fields whose value changed on purpose, with the reason.
 const CHANGED_ON_PURPOSE: &[(&str, &str)] = &[
     (
+        "/solvency",
+        "issue 9: equity-based solvency view; withdrawals are a swap, not a loss of equity",
+    ),
+    (
         "/recommendation",
         "issue 9: the chance-constrained layers tested hour by hour replace the floored CVaR99",
     ),

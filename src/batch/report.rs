@@ -54,13 +54,16 @@ pub struct BatchReport {
     pub solvency: SolvencyBook,
 }
 
-/// The stressed balance sheets of the four stress scenarios.
+/// The solvency view of the four stress scenarios.
 #[derive(Debug, Clone, Serialize)]
 pub struct SolvencyBook {
     /// Which fiat reserve the sheets hold.
     pub reserve_basis: ReserveBasis,
-    /// The firm's resources, the same in every scenario.
+    /// The firm's resources and weekend terms, the same in every scenario.
     pub firm: FirmResources,
+    /// OJK ceiling on consumer crypto in the hot wallet, consumer crypto × in-house share ×
+    /// hot share, IDR: consumer assets, reported for reference, never sold for the firm.
+    pub consumer_hot_wallet_ceiling_idr: f64,
     /// Weekend withdrawal distribution each scenario uses (LUNA-style reuses severe).
     pub withdrawal_scenario: BTreeMap<StressScenario, ScenarioName>,
     /// Per scenario.

@@ -11,7 +11,9 @@ use crate::batch::report::{
 };
 use crate::config::{Config, ReserveConfig};
 use crate::model::insurance::{InsuranceReport, run_insurance_fund};
-use crate::model::liquidity::{ReservePosition, design_layers, test_reserve, withdrawal_fan};
+use crate::model::liquidity::{
+    LiquidityView, ReservePosition, design_layers, test_reserve, withdrawal_fan,
+};
 use crate::model::market::{MarketHistory, StressScenario};
 use crate::model::mc_error::{
     cvar_interval, mean_interval, paths_for_relative_error, quantile_interval,
@@ -119,9 +121,14 @@ pub fn run_batch_with_market(
     };
     let recommended = position_of(&recommendation.layers);
     let rule_idr = r.rule_of_thumb_share * ctx.total_fiat;
+    let (fiat_reserve_idr, sheet_reserve) = match config.solvency.reserve_basis {
+        ReserveBasis::RuleOfThumb => (rule_idr, ReservePosition::immediate(rule_idr as u64)),
+        ReserveBasis::Recommended => (recommendation.reserve_idr, recommended.clone()),
+    };
 
     let mut scenarios = BTreeMap::new();
     let mut withdrawals_p99_idr = BTreeMap::new();
+    let mut sheet_liquidity = BTreeMap::new();
     for name in ScenarioName::ALL {
         let run = match planning_run.take_if(|_| name == planning) {
             Some(run) => run,
@@ -129,24 +136,21 @@ pub fn run_batch_with_market(
         };
         let sample = SortedSample::new(totals(&run));
         withdrawals_p99_idr.insert(name, quantile_sorted(sample.sorted(), 0.99));
+        let target = r.target_shortfall_probability;
+        sheet_liquidity.insert(name, test_reserve(&run, &sheet_reserve, target));
         if request.scenarios.contains(&name) {
             let report = scenario_report(&ctx, &run, &sample, name, rule_idr, &recommended);
             scenarios.insert(name, report);
         }
     }
 
-    let fiat_reserve_idr = match config.solvency.reserve_basis {
-        ReserveBasis::RuleOfThumb => rule_idr,
-        ReserveBasis::Recommended => recommendation.reserve_idr,
-    };
-    let risk = risk_sections(
-        config,
-        history,
-        &withdrawals_p99_idr,
+    let demand = SheetInputs {
+        withdrawals_p99_idr,
+        liquidity: sheet_liquidity,
         fiat_reserve_idr,
-        ctx.total_fiat,
-        window.hours,
-    );
+        window_hours: window.hours,
+    };
+    let risk = risk_sections(config, history, &demand, ctx.total_fiat);
     Ok(assemble(
         &ctx,
         request,
@@ -211,14 +215,24 @@ struct RiskSections {
     solvency: SolvencyBook,
 }
 
+/// What the balance sheets take from the withdrawal runs.
+struct SheetInputs {
+    /// p99 weekend withdrawals per scenario, IDR.
+    withdrawals_p99_idr: BTreeMap<ScenarioName, f64>,
+    /// The sheet's reserve tested hour by hour per scenario.
+    liquidity: BTreeMap<ScenarioName, LiquidityView>,
+    /// The fiat reserve the sheet holds, IDR.
+    fiat_reserve_idr: f64,
+    /// Hours the rails are closed.
+    window_hours: u32,
+}
+
 /// Runs the VaR suite and the insurance fund, then builds the balance sheets.
 fn risk_sections(
     config: &Config,
     history: &MarketHistory,
-    withdrawals_p99_idr: &BTreeMap<ScenarioName, f64>,
-    fiat_reserve_idr: f64,
+    demand: &SheetInputs,
     total_fiat: f64,
-    window_hours: u32,
 ) -> RiskSections {
     let var = var_suite(
         history,
@@ -231,15 +245,7 @@ fn risk_sections(
         total_fiat,
         &StressScenario::ALL,
     );
-    let solvency = solvency_book(
-        config,
-        &var,
-        &insurance_fund,
-        withdrawals_p99_idr,
-        fiat_reserve_idr,
-        total_fiat,
-        window_hours,
-    );
+    let solvency = solvency_book(config, &var, &insurance_fund, demand);
     RiskSections {
         var,
         insurance_fund,
@@ -256,7 +262,9 @@ pub fn withdrawal_scenario_of(scenario: StressScenario) -> ScenarioName {
     }
 }
 
-/// The firm's resources under `config.solvency`, the same in every scenario.
+/// The firm's resources and weekend terms under `config.solvency`, the same in every scenario.
+/// The gap is bridged at `reserve.emergency_cost_high`: the top of the emergency-funding range,
+/// as a stress view should.
 fn firm_resources(
     config: &Config,
     var: &VarReport,
@@ -267,47 +275,70 @@ fn firm_resources(
     FirmResources {
         fiat_reserve_idr,
         insurance_fund_idr: insurance.fund_idr,
+        insurance_fund_is_firm_equity: s.insurance_fund_is_firm_equity,
         proprietary_capital_idr: s.proprietary_capital_idr as f64,
         crypto_book_idr: var.history.book_idr,
-        hot_wallet_ceiling_idr: s.consumer_crypto_idr as f64
-            * s.in_house_custody_share
-            * s.hot_wallet_share,
+        firm_hot_wallet_share: s.firm_hot_wallet_share,
         conversion_haircut: s.conversion_haircut,
+        market_impact: s.market_impact,
+        bridge_rate_per_year: config.reserve.emergency_cost_high,
+        fund_deficit: s.fund_deficit,
+        gap_funding: s.gap_funding,
         ojk_floor_idr: config.reserve.ojk_min_equity_idr as f64,
     }
 }
 
+/// The solvency view of every stress scenario. The liquidity gap is the p99 of the scenario's
+/// weekend withdrawals beyond the reserve available from the close, `(W99 − reserve)⁺`, bridged
+/// for the whole window.
+/// The stressed balance sheets. The liquidity gap of a scenario is the p99 peak shortfall of
+/// the sheet's reserve tested hour by hour; it is bridged from the first short hour (p10,
+/// the early end) until the rails reopen.
 fn solvency_book(
     config: &Config,
     var: &VarReport,
     insurance: &InsuranceReport,
-    withdrawals_p99_idr: &BTreeMap<ScenarioName, f64>,
-    fiat_reserve_idr: f64,
-    total_fiat: f64,
-    window_hours: u32,
+    inputs: &SheetInputs,
 ) -> SolvencyBook {
-    let firm = firm_resources(config, var, insurance, fiat_reserve_idr);
+    let firm = firm_resources(config, var, insurance, inputs.fiat_reserve_idr);
+    let window_hours = inputs.window_hours;
     let scenarios = StressScenario::ALL
         .into_iter()
         .map(|scenario| {
+            let withdrawal_scenario = withdrawal_scenario_of(scenario);
+            let withdrawals = inputs
+                .withdrawals_p99_idr
+                .get(&withdrawal_scenario)
+                .copied()
+                .unwrap_or(0.0);
+            let (gap_idr, first_short_hour) = inputs
+                .liquidity
+                .get(&withdrawal_scenario)
+                .map_or((0.0, None), |v| {
+                    (v.gap_p99_idr, v.first_shortfall_p10_hours)
+                });
+            let bridge_hours =
+                first_short_hour.map_or(0.0, |h| (f64::from(window_hours) - (h - 1.0)).max(0.0));
             let demand = ScenarioDemand {
-                withdrawals_p99_idr: withdrawals_p99_idr
-                    .get(&withdrawal_scenario_of(scenario))
-                    .copied()
-                    .unwrap_or(0.0),
-                customer_fiat_idr: total_fiat,
-                fund_drawdown_p99_idr: insurance
+                withdrawals_p99_idr: withdrawals,
+                liquidity_gap_idr: gap_idr,
+                bridge_hours,
+                fund_deficit_p99_idr: insurance
                     .scenarios
                     .get(&scenario)
-                    .map_or(0.0, |f| f.drawdown.p99_idr),
+                    .map_or(0.0, |f| f.deficit.p99_idr),
                 market_loss_idr: market_loss_idr(scenario, var, window_hours),
             };
             (scenario, stressed_balance_sheet(&firm, &demand))
         })
         .collect();
+    let s = &config.solvency;
     SolvencyBook {
-        reserve_basis: config.solvency.reserve_basis,
+        reserve_basis: s.reserve_basis,
         firm,
+        consumer_hot_wallet_ceiling_idr: s.consumer_crypto_idr as f64
+            * s.in_house_custody_share
+            * s.hot_wallet_share,
         withdrawal_scenario: StressScenario::ALL
             .into_iter()
             .map(|x| (x, withdrawal_scenario_of(x)))

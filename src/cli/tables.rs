@@ -8,9 +8,10 @@ use std::fmt::{self, Write};
 
 use sentinel::batch::BatchReport;
 use sentinel::config::Config;
-use sentinel::config::risk::ReserveBasis;
+use sentinel::config::risk::{FundDeficit, GapFunding, ReserveBasis};
 use sentinel::model::liquidity::LiquidityView;
 use sentinel::model::mc_error::Interval95;
+use sentinel::model::solvency::{SolvencyReport, WATERFALL_ASSET_STEPS};
 use sentinel::model::var::{Backtest, VarLevels};
 
 /// Reserve shares (of total fiat) shown as columns of the safety frontier; the
@@ -528,28 +529,72 @@ fn insurance_fund(out: &mut String, r: &BatchReport) -> fmt::Result {
     )
 }
 
+/// The solvency view as a waterfall: one row per step, one column per stress scenario, then the
+/// ratios, the liquidity figures and the two verdicts.
 fn solvency(out: &mut String, r: &BatchReport) -> fmt::Result {
     solvency_header(out, r)?;
-    for (name, s) in &r.solvency.scenarios {
-        writeln!(
-            out,
-            "  {:<8} {:>12} {:>14} {:>12} {:>12} {:>13} {:>6} {:>13}  {}",
-            name.as_str(),
-            bn(s.assets.total_idr),
-            bn(s.liabilities.withdrawals_idr),
-            bn(s.liabilities.fund_drawdown_idr),
-            bn(s.liabilities.market_loss_idr),
-            bn(s.equity_after_idr),
-            s.capital_adequacy_ratio
-                .map_or_else(|| "-".to_owned(), |c| format!("{c:.2}")),
-            bn(s.capital_needed_idr),
-            s.verdict.as_str()
-        )?;
+    let sheets: Vec<&SolvencyReport> = r.solvency.scenarios.values().collect();
+    let steps = sheets.first().map_or(0, |s| s.waterfall.len());
+    for i in 0..steps {
+        if i == WATERFALL_ASSET_STEPS {
+            solvency_row(out, "= equity before", &sheets, |s| bn(s.equity_before_idr))?;
+        }
+        let label = sheets[0].waterfall[i].label;
+        solvency_row(out, label, &sheets, |s| bn(s.waterfall[i].amount_idr))?;
     }
+    solvency_row(out, "= equity after", &sheets, |s| bn(s.equity_after_idr))?;
+    solvency_row(out, "equity after / OJK floor", &sheets, |s| {
+        ratio(s.equity_after_to_ojk_floor_ratio)
+    })?;
+    solvency_row(out, "capital needed to the floor", &sheets, |s| {
+        bn(s.capital_needed_idr)
+    })?;
+    solvency_row(out, "fund deficit beyond the fund p99", &sheets, |s| {
+        bn(s.insurance_fund.beyond_fund_idr)
+    })?;
+    solvency_row(out, "withdrawals p99", &sheets, |s| {
+        bn(s.funding.withdrawals_fronted_idr)
+    })?;
+    solvency_row(out, "liquidity gap beyond the reserve", &sheets, |s| {
+        bn(s.funding.liquidity_gap_idr)
+    })?;
+    solvency_row(out, "own crypto sold / gap bridged", &sheets, |s| {
+        format!(
+            "{:.1} / {:.1} bn",
+            s.funding.crypto_sold_idr / 1e9,
+            s.funding.bridged_idr / 1e9
+        )
+    })?;
+    solvency_row(out, "liquidity verdict", &sheets, |s| {
+        s.liquidity_verdict.as_str().to_owned()
+    })?;
+    solvency_row(out, "solvency verdict", &sheets, |s| {
+        s.solvency_verdict.as_str().to_owned()
+    })?;
     writeln!(
         out,
-        "  (luna reuses the severe withdrawal distribution; consumer fiat is segregated, never an asset)"
+        "  (withdrawals paid from firm cash swap cash for a claim on the segregated customer \
+         account: equity moves only by the cost of funding the gap; luna reuses the severe \
+         withdrawal distribution)"
     )
+}
+
+/// One row of the solvency table: `label`, then `cell` of each scenario's sheet.
+fn solvency_row(
+    out: &mut String,
+    label: &str,
+    sheets: &[&SolvencyReport],
+    cell: impl Fn(&SolvencyReport) -> String,
+) -> fmt::Result {
+    write!(out, "  {label:<46}")?;
+    for s in sheets {
+        write!(out, " {:>20}", cell(s))?;
+    }
+    writeln!(out)
+}
+
+fn ratio(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"))
 }
 
 fn solvency_header(out: &mut String, r: &BatchReport) -> fmt::Result {
@@ -557,31 +602,39 @@ fn solvency_header(out: &mut String, r: &BatchReport) -> fmt::Result {
     let firm = &b.firm;
     writeln!(
         out,
-        "\nSTRESSED BALANCE SHEET (reserve: {} {}, fund {}, capital {}, hot-wallet crypto {} \
-         of a {} ceiling; OJK floor {})",
+        "\nSTRESSED BALANCE SHEET: SOLVENCY VIEW (reserve: {}; OJK equity floor {}; consumer \
+         hot-wallet ceiling {}, consumer assets, not counted)",
         match b.reserve_basis {
             ReserveBasis::RuleOfThumb => "rule of thumb",
             ReserveBasis::Recommended => "recommended",
         },
-        bn(firm.fiat_reserve_idr),
-        bn(firm.insurance_fund_idr),
-        bn(firm.proprietary_capital_idr),
-        bn(firm.sellable_crypto_idr()),
-        bn(firm.hot_wallet_ceiling_idr),
-        bn(firm.ojk_floor_idr)
+        bn(firm.ojk_floor_idr),
+        bn(b.consumer_hot_wallet_ceiling_idr),
     )?;
+    let funding = match firm.gap_funding {
+        GapFunding::Borrow => "all bridged".to_owned(),
+        GapFunding::SellCryptoFirst => format!(
+            "own hot-wallet crypto ({} of the book) sold first at a {} haircut + {} impact, \
+             the rest bridged",
+            pct(firm.firm_hot_wallet_share),
+            pct(firm.conversion_haircut),
+            pct(firm.market_impact)
+        ),
+    };
+    let deficit = match firm.fund_deficit {
+        FundDeficit::Socialised => "socialised to traders",
+        FundDeficit::Absorbed => "absorbed by the exchange",
+    };
     writeln!(
         out,
-        "  {:<8} {:>12} {:>14} {:>12} {:>12} {:>13} {:>6} {:>13}  verdict",
-        "scenario",
-        "assets",
-        "withdraw p99",
-        "fund draw",
-        "market",
-        "equity after",
-        "CAR",
-        "capital need",
-    )
+        "  gap: {funding} at {} a year until the rails reopen; fund deficit beyond the fund {deficit}",
+        pct(firm.bridge_rate_per_year)
+    )?;
+    write!(out, "  {:<46}", "step")?;
+    for name in b.scenarios.keys() {
+        write!(out, " {:>20}", name.as_str())?;
+    }
+    writeln!(out)
 }
 
 fn reserve_layers(out: &mut String, r: &BatchReport) -> fmt::Result {

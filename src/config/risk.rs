@@ -11,7 +11,7 @@ pub use crate::model::market::{
     ASSET_NAMES, ASSETS, MarketConfig, REGIMES, RegimeConfig, StressScenario,
 };
 use crate::model::params::check;
-pub use crate::model::solvency::{ReserveBasis, SolvencyConfig};
+pub use crate::model::solvency::{FundDeficit, GapFunding, ReserveBasis, SolvencyConfig};
 pub use crate::model::tiers::TiersConfig;
 
 impl Default for MarketConfig {
@@ -84,7 +84,12 @@ impl Default for SolvencyConfig {
             consumer_crypto_idr: 795_000_000_000,
             in_house_custody_share: 0.3,
             hot_wallet_share: 0.3,
+            firm_hot_wallet_share: 0.3,
             conversion_haircut: 0.02,
+            market_impact: 0.01,
+            insurance_fund_is_firm_equity: true,
+            fund_deficit: FundDeficit::Socialised,
+            gap_funding: GapFunding::SellCryptoFirst,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! stressed balance sheets.
 
 use super::Metrics;
-use super::labels::VERDICTS;
+use super::labels::{LIQUIDITY_VERDICTS, VERDICTS};
 use crate::batch::BatchReport;
 use crate::config::MonitorConfig;
 
@@ -55,13 +55,18 @@ impl Metrics {
             f.solvency_capital_needed_idr
                 .with_label_values(&[scenario])
                 .set(sheet.capital_needed_idr);
-            f.solvency_capital_adequacy_ratio
+            f.solvency_equity_to_ojk_floor_ratio
                 .with_label_values(&[scenario])
-                .set(sheet.capital_adequacy_ratio.unwrap_or(f64::NAN));
+                .set(sheet.equity_after_to_ojk_floor_ratio.unwrap_or(f64::NAN));
+            for verdict in LIQUIDITY_VERDICTS {
+                f.liquidity_verdict
+                    .with_label_values(&[scenario, verdict.as_str()])
+                    .set(i64::from(sheet.liquidity_verdict == verdict));
+            }
             for verdict in VERDICTS {
                 f.solvency_verdict
                     .with_label_values(&[scenario, verdict.as_str()])
-                    .set(i64::from(sheet.verdict == verdict));
+                    .set(i64::from(sheet.solvency_verdict == verdict));
             }
         }
     }

@@ -217,8 +217,12 @@ families! {
         ["scenario"], &[]);
     solvency_capital_needed_idr: GaugeVec = ("sentinel_solvency_capital_needed_idr",
         "Capital to add to end the scenario at the OJK equity floor, IDR.", ["scenario"], &[]);
-    solvency_capital_adequacy_ratio: GaugeVec = ("sentinel_solvency_capital_adequacy_ratio",
-        "Stressed assets over stressed liabilities (NaN when nothing is owed).", ["scenario"], &[]);
+    solvency_equity_to_ojk_floor_ratio: GaugeVec = ("sentinel_solvency_equity_to_ojk_floor_ratio",
+        "Equity after the scenario's losses over the OJK equity floor (NaN without a floor).",
+        ["scenario"], &[]);
+    liquidity_verdict: IntGaugeVec = ("sentinel_liquidity_verdict",
+        "1 for the scenario's liquidity verdict of the sheet's reserve (LIQUIDITY_OK, \
+         LIQUIDITY_SHORTFALL), 0 for the other.", ["scenario", "verdict"], &[]);
     solvency_verdict: IntGaugeVec = ("sentinel_solvency_verdict",
         "1 for the scenario's verdict (SOLVENT, OJK_BREACH, INSOLVENT), 0 for the others.",
         ["scenario", "verdict"], &[]);

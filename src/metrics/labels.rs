@@ -2,6 +2,7 @@
 
 use super::families::Families;
 use crate::config::risk::StressScenario;
+use crate::model::liquidity::LiquidityVerdict;
 use crate::model::solvency::Verdict;
 use crate::monitor::alerts::{AlertRule, Severity};
 use crate::monitor::event::{CountedCohort, RejectionReason};
@@ -19,6 +20,10 @@ const TTI_QUANTILES: [&str; 2] = ["0.1", "0.5"];
 const SEVERITIES: [Severity; 2] = [Severity::Warning, Severity::Critical];
 pub(super) const VERDICTS: [Verdict; 3] =
     [Verdict::Solvent, Verdict::OjkBreach, Verdict::Insolvent];
+pub(super) const LIQUIDITY_VERDICTS: [LiquidityVerdict; 2] = [
+    LiquidityVerdict::LiquidityOk,
+    LiquidityVerdict::LiquidityShortfall,
+];
 /// The fields a reserve position can be rejected for.
 const RESERVE_REJECTION_REASONS: [RejectionReason; 2] =
     [RejectionReason::Amount, RejectionReason::Currency];
@@ -94,8 +99,12 @@ fn initialise_batch(f: &Families) {
         let scenario = scenario.as_str();
         f.solvency_equity_after_idr.with_label_values(&[scenario]);
         f.solvency_capital_needed_idr.with_label_values(&[scenario]);
-        f.solvency_capital_adequacy_ratio
+        f.solvency_equity_to_ojk_floor_ratio
             .with_label_values(&[scenario]);
+        for verdict in LIQUIDITY_VERDICTS {
+            f.liquidity_verdict
+                .with_label_values(&[scenario, verdict.as_str()]);
+        }
         for verdict in VERDICTS {
             f.solvency_verdict
                 .with_label_values(&[scenario, verdict.as_str()]);

@@ -163,6 +163,16 @@ pub enum LiquidityVerdict {
 }
 
 impl LiquidityVerdict {
+    /// `LIQUIDITY_SHORTFALL` when a gap is left to fund (the balance sheet tests its p99 gap,
+    /// which is positive exactly when more than 1% of weekends run short).
+    pub fn of_gap(gap_idr: f64) -> Self {
+        if gap_idr > 0.0 {
+            Self::LiquidityShortfall
+        } else {
+            Self::LiquidityOk
+        }
+    }
+
     /// The verdict as printed.
     pub fn as_str(self) -> &'static str {
         match self {
