@@ -397,7 +397,7 @@ pub struct MonitorConfig {
     /// Hours (event time) a value must stay below an alert's clearing level before the
     /// alert resolves or steps down.
     pub alert_resolve_hours: f64,
-    /// P(mild or severe regime) at which "institutional lead detected" fires.
+    /// P(mild or severe scenario) at which "institutional lead detected" fires.
     pub lead_detected_probability: f64,
     /// Institutional withdrawals the window must have seen before "institutional lead
     /// detected" may fire (a stress posterior built on retail flow alone is no lead).
@@ -412,12 +412,15 @@ pub struct MonitorConfig {
     pub initial_reserve_idr: u64,
     /// An event of unspecified cohort at or above this amount is institutional, IDR.
     pub unspecified_institutional_min_idr: u64,
-    /// Prior probability of the normal regime; the three priors sum to 1.
-    pub regime_prior_normal: f64,
-    /// Prior probability of the mild regime.
-    pub regime_prior_mild: f64,
-    /// Prior probability of the severe regime.
-    pub regime_prior_severe: f64,
+    /// Prior probability of the normal scenario; the three priors sum to 1.
+    #[serde(alias = "regime_prior_normal")]
+    pub scenario_prior_normal: f64,
+    /// Prior probability of the mild scenario.
+    #[serde(alias = "regime_prior_mild")]
+    pub scenario_prior_mild: f64,
+    /// Prior probability of the severe scenario.
+    #[serde(alias = "regime_prior_severe")]
+    pub scenario_prior_severe: f64,
     /// Minutes an event may lie after the server clock and still be accepted.
     pub max_clock_skew_minutes: f64,
     /// Days an event may lie before the server clock and still be accepted.
@@ -448,9 +451,9 @@ impl Default for MonitorConfig {
             stale_feed_minutes: 15.0,
             initial_reserve_idr: 79_500_000_000,
             unspecified_institutional_min_idr: 500_000_000,
-            regime_prior_normal: 0.85,
-            regime_prior_mild: 0.12,
-            regime_prior_severe: 0.03,
+            scenario_prior_normal: 0.85,
+            scenario_prior_mild: 0.12,
+            scenario_prior_severe: 0.03,
             max_clock_skew_minutes: 5.0,
             max_event_age_days: 35.0,
             group_commit_max_events: 8_192,
@@ -464,12 +467,13 @@ impl MonitorConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.check_addresses().map_err(in_section("monitor"))?;
         check(&self.bounds()).map_err(in_section("monitor"))?;
-        let priors = self.regime_prior_normal + self.regime_prior_mild + self.regime_prior_severe;
+        let priors =
+            self.scenario_prior_normal + self.scenario_prior_mild + self.scenario_prior_severe;
         sums_to_one(
-            "regime_prior_severe",
-            self.regime_prior_severe.to_string(),
+            "scenario_prior_severe",
+            self.scenario_prior_severe.to_string(),
             priors,
-            "regime priors",
+            "scenario priors",
         )
         .map_err(in_section("monitor"))
     }
@@ -557,18 +561,18 @@ impl MonitorConfig {
                 Allowed::AtLeast(1.0),
             ),
             bound(
-                "regime_prior_normal",
-                self.regime_prior_normal,
+                "scenario_prior_normal",
+                self.scenario_prior_normal,
                 Allowed::OpenUnit,
             ),
             bound(
-                "regime_prior_mild",
-                self.regime_prior_mild,
+                "scenario_prior_mild",
+                self.scenario_prior_mild,
                 Allowed::OpenUnit,
             ),
             bound(
-                "regime_prior_severe",
-                self.regime_prior_severe,
+                "scenario_prior_severe",
+                self.scenario_prior_severe,
                 Allowed::OpenUnit,
             ),
             bound(

@@ -43,13 +43,13 @@ async fn feed_hourly(
             .unwrap()
             .into_inner();
         let sim = p.simulation.unwrap();
-        let regimes = p.regimes.unwrap();
+        let scenario_probabilities = p.scenario_probabilities.unwrap();
         eprintln!(
             "h{hour}: cum {:.1} bn P(n/m/s) {:.2}/{:.2}/{:.2} P(breach) {:.3}",
             cumulative as f64 / 1e9,
-            regimes.normal,
-            regimes.mild,
-            regimes.severe,
+            scenario_probabilities.normal,
+            scenario_probabilities.mild,
+            scenario_probabilities.severe,
             sim.breach_probability
         );
     }

@@ -1,5 +1,5 @@
 //! The estimator against known answers: the conjugate Gamma–Poisson update on fixed counts,
-//! and the regime posterior on synthetic weekends of each scenario.
+//! and the scenario posterior on synthetic weekends of each scenario.
 
 use sentinel::config::{Config, ScenarioName};
 use sentinel::model::conditional::ConditionalModel;
@@ -37,7 +37,7 @@ fn scenario_prior_has_the_configured_mean_and_cv() {
 }
 
 /// The posterior after the first `hours` of a synthetic weekend of `scenario`.
-fn regimes_after(
+fn scenario_probabilities_after(
     config: &Config,
     users: &UserBase,
     scenario: ScenarioName,
@@ -69,19 +69,20 @@ fn regimes_after(
     Estimator::new(config, users)
         .unwrap()
         .posterior(&state.inputs())
-        .regimes
+        .scenario_probabilities
 }
 
 #[test]
-fn regime_posterior_picks_the_scenario_that_generated_the_data() {
+fn scenario_posterior_picks_the_scenario_that_generated_the_data() {
     let config = Config::default();
     let users = UserBase::synthetic(&config.user_base);
     for (index, scenario) in ScenarioName::ALL.into_iter().enumerate() {
         let mut hits = 0;
         for seed in 1..=6 {
-            let regimes = regimes_after(&config, &users, scenario, seed, 24.0);
-            eprintln!("{scenario} seed {seed}: {regimes:.3?}");
-            if regimes[index] >= 0.9 {
+            let scenario_probabilities =
+                scenario_probabilities_after(&config, &users, scenario, seed, 24.0);
+            eprintln!("{scenario} seed {seed}: {scenario_probabilities:.3?}");
+            if scenario_probabilities[index] >= 0.9 {
                 hits += 1;
             }
         }

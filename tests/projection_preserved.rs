@@ -55,7 +55,7 @@ fn record() -> Value {
         let p = projector.project(&state.inputs());
         projections.push(json!({
             "hours": hours,
-            "regimes": p.regimes,
+            "scenario_probabilities": p.scenario_probabilities,
             "institutional_rate": p.institutional_rate,
             "retail": p.retail,
             "simulation": p.simulation,

@@ -190,7 +190,7 @@ async fn next<T>(stream: &mut Option<tonic::Streaming<T>>) -> Option<Result<T, t
 pub fn render_projection(p: &pb::Projection, missed: u64) -> String {
     let window = p.window.unwrap_or_default();
     let flows = p.flows.unwrap_or_default();
-    let regimes = p.regimes.unwrap_or_default();
+    let scenario_probabilities = p.scenario_probabilities.unwrap_or_default();
     let rate = p.institutional_rate.unwrap_or_default();
     let sim = p.simulation.unwrap_or_default();
     let tti = sim
@@ -211,9 +211,9 @@ pub fn render_projection(p: &pb::Projection, missed: u64) -> String {
         rate.mean_per_day,
         rate.lower90_per_day,
         rate.upper90_per_day,
-        regimes.normal,
-        regimes.mild,
-        regimes.severe,
+        scenario_probabilities.normal,
+        scenario_probabilities.mild,
+        scenario_probabilities.severe,
         sim.breach_probability * 100.0,
         tti,
         sim.extra_reserve_idr / 1e9,

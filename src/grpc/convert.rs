@@ -177,10 +177,10 @@ pub fn projection_to_pb(p: &PublishedProjection) -> pb::Projection {
             arrivals: proj.institutional_rate.arrivals,
             exposure_days: proj.institutional_rate.exposure_days,
         }),
-        regimes: Some(pb::RegimeProbabilities {
-            normal: proj.regimes[0],
-            mild: proj.regimes[1],
-            severe: proj.regimes[2],
+        scenario_probabilities: Some(pb::ScenarioProbabilities {
+            normal: proj.scenario_probabilities[0],
+            mild: proj.scenario_probabilities[1],
+            severe: proj.scenario_probabilities[2],
         }),
         retail: Some(pb::RetailFlow {
             level_idr_per_hour: proj.retail.level_idr_per_hour,

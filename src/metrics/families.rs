@@ -181,8 +181,8 @@ families! {
         ["stat"], &[]);
     institutional_arrivals: IntGauge = ("sentinel_institutional_arrivals",
         "Institutional withdrawals counted in the current window.", [], &[]);
-    regime_probability: GaugeVec = ("sentinel_regime_probability",
-        "Posterior probability of each scenario regime.", ["regime"], &[]);
+    scenario_probability: GaugeVec = ("sentinel_scenario_probability",
+        "Posterior probability of each withdrawal scenario.", ["scenario"], &[]);
     retail_hourly_flow_idr: Gauge = ("sentinel_retail_hourly_flow_idr",
         "Mean retail withdrawals per closed hour of the window, IDR per hour.", [], &[]);
     retail_hourly_flow_cv: Gauge = ("sentinel_retail_hourly_flow_cv",

@@ -13,7 +13,7 @@ pub const MAX_EXPORTED_LAYERS: usize = 8;
 
 pub(super) const COHORTS: [&str; 2] = ["retail", "institutional"];
 const KINDS: [&str; 2] = ["withdrawal", "deposit"];
-pub(super) const REGIMES: [&str; 3] = ["normal", "mild", "severe"];
+pub(super) const SCENARIOS: [&str; 3] = ["normal", "mild", "severe"];
 const POLICIES: [&str; 3] = ["newsvendor", "cvar99", "rule_of_thumb"];
 const RATE_STATS: [&str; 3] = ["mean", "lower90", "upper90"];
 const TTI_QUANTILES: [&str; 2] = ["0.1", "0.5"];
@@ -73,8 +73,8 @@ fn initialise_ingest(f: &Families) {
 }
 
 fn initialise_projection(f: &Families) {
-    for regime in REGIMES {
-        f.regime_probability.with_label_values(&[regime]);
+    for scenario in SCENARIOS {
+        f.scenario_probability.with_label_values(&[scenario]);
     }
     for stat in RATE_STATS {
         f.institutional_rate_per_day.with_label_values(&[stat]);

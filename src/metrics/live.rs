@@ -1,7 +1,7 @@
 //! What the running monitor sets: ingestion, reserve, window, projection, alerts, store.
 
 use super::Metrics;
-use super::labels::{MAX_EXPORTED_LAYERS, REGIMES, cohort_label, severity_label};
+use super::labels::{MAX_EXPORTED_LAYERS, SCENARIOS, cohort_label, severity_label};
 use crate::monitor::alerts::{AlertRule, Severity};
 use crate::monitor::event::{CountedCohort, EventKind, RejectionReason};
 use crate::monitor::projection::Projection;
@@ -129,7 +129,7 @@ impl Metrics {
         f.projection_timestamp_seconds.set(now_unix_seconds);
     }
 
-    /// The posteriors of a projection: institutional rate, regimes, retail flow.
+    /// The posteriors of a projection: institutional rate, scenario_probabilities, retail flow.
     fn set_estimates(&self, p: &Projection) {
         let f = &self.f;
         let rate = &p.institutional_rate;
@@ -143,9 +143,9 @@ impl Metrics {
                 .with_label_values(&[stat])
                 .set(value);
         }
-        for (regime, probability) in REGIMES.iter().zip(p.regimes) {
-            f.regime_probability
-                .with_label_values(&[regime])
+        for (scenario, probability) in SCENARIOS.iter().zip(p.scenario_probabilities) {
+            f.scenario_probability
+                .with_label_values(&[scenario])
                 .set(probability);
         }
         f.retail_hourly_flow_idr.set(p.retail.level_idr_per_hour);

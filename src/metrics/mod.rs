@@ -2,7 +2,7 @@
 //!
 //! Naming follows Prometheus conventions: prefix `sentinel_`, base units with the unit in
 //! the name (`_idr`, `_hours`, `_seconds`, `_bytes`), `_total` for counters. Labels have a
-//! fixed, small set of values (cohort, kind, rejection reason, regime, rule, severity,
+//! fixed, small set of values (cohort, kind, rejection reason, scenario, rule, severity,
 //! quantile, reserve layer index): never an account or event id.
 //!
 //! - [`families`]: every family as data ([`FAMILIES`]: name, help, labels, kind).
@@ -81,7 +81,7 @@ mod tests {
             "sentinel_events_rejected_total",
             "sentinel_reserve_rejected_total",
             "sentinel_alerts_firing",
-            "sentinel_regime_probability",
+            "sentinel_scenario_probability",
             "sentinel_time_to_insolvency_hours",
             "sentinel_projection_duration_seconds_bucket",
         ] {

@@ -29,7 +29,7 @@ use crate::monitor::projection::Projection;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertRule {
-    /// Stress regime likely: institutions are moving first.
+    /// Stress scenario likely: institutions are moving first.
     InstitutionalLead,
     /// P(breach) above warn / critical.
     BreachProbability,
@@ -221,7 +221,7 @@ impl AlertEngine {
     }
 
     fn lead(&self, p: &Projection) -> Verdict {
-        let stress = p.regimes[1] + p.regimes[2];
+        let stress = p.scenario_probabilities[1] + p.scenario_probabilities[2];
         let t = self.thresholds;
         let active = self.firing.contains_key(&AlertRule::InstitutionalLead);
         let institutions_moving = p.institutional_rate.arrivals >= t.lead_min_arrivals;
@@ -233,8 +233,8 @@ impl AlertEngine {
             severity: on.then_some(Severity::Warning),
             values: values(&[
                 ("stress_probability", stress),
-                ("p_mild", p.regimes[1]),
-                ("p_severe", p.regimes[2]),
+                ("p_mild", p.scenario_probabilities[1]),
+                ("p_severe", p.scenario_probabilities[2]),
                 (
                     "institutional_rate_per_day",
                     p.institutional_rate.mean_per_day,
@@ -246,9 +246,9 @@ impl AlertEngine {
                 ("threshold", t.lead_probability),
             ]),
             summary: format!(
-                "institutional lead detected: P(stress regime) = {:.0}% (severe {:.0}%), {} institutional withdrawals",
+                "institutional lead detected: P(stress scenario) = {:.0}% (severe {:.0}%), {} institutional withdrawals",
                 stress * 100.0,
-                p.regimes[2] * 100.0,
+                p.scenario_probabilities[2] * 100.0,
                 p.institutional_rate.arrivals
             ),
         }
@@ -452,7 +452,7 @@ mod tests {
     fn lead_needs_a_stress_posterior_and_an_institution_moving() {
         let mut engine = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
         let mut retail_only = projection_with(0.0, 8.0);
-        retail_only.regimes = [0.0, 0.3, 0.7];
+        retail_only.scenario_probabilities = [0.0, 0.3, 0.7];
         retail_only.institutional_rate.arrivals = 0;
         let leads = |alerts: &[Alert]| {
             alerts
@@ -467,12 +467,12 @@ mod tests {
         moving.institutional_rate.arrivals = 1;
         assert!(leads(&engine.on_projection(&moving, 2)));
         let mut calm = moving.clone();
-        calm.regimes = [0.9, 0.05, 0.05];
+        calm.scenario_probabilities = [0.9, 0.05, 0.05];
         calm.elapsed_hours = 8.5;
         let mut fresh = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
         assert!(
             !leads(&fresh.on_projection(&calm, 3)),
-            "arrivals in a normal regime are no lead"
+            "arrivals in a normal scenario are no lead"
         );
     }
 

@@ -1,4 +1,4 @@
-//! Running estimates: the institutional arrival rate, the regime posterior and the retail
+//! Running estimates: the institutional arrival rate, the scenario posterior and the retail
 //! flow, from the current window's tallies.
 //!
 //! **Institutional rate.** Under scenario `s` the per-path rate is `λ = λ_s · m` with
@@ -6,7 +6,7 @@
 //! `b_s = a_s / λ_s` (days). After `n` arrivals in `t` days the conjugate posterior is
 //! `Gamma(a_s + n, b_s + t)`, and the marginal likelihood of `n` is negative binomial:
 //! `p(n) = Γ(a+n) / (Γ(a) n!) · (b/(b+t))^a · (t/(b+t))^n`. The reported posterior is the
-//! mixture of the three conjugate posteriors weighted by the regime probabilities.
+//! mixture of the three conjugate posteriors weighted by the scenario probabilities.
 //!
 //! **Jump sizes.** A jump is `f · b_I` with `I` picked proportionally to balance and
 //! `f ~ Beta(α_s, β_s)`; its log is treated as normal with mean
@@ -177,7 +177,7 @@ pub struct Estimator {
 #[derive(Debug, Clone)]
 pub struct Posterior {
     /// P(normal), P(mild), P(severe).
-    pub regimes: [f64; 3],
+    pub scenario_probabilities: [f64; 3],
     /// Conjugate rate posterior per scenario.
     pub rates: [GammaPosterior; 3],
     /// Retail multiplier grid and its cumulative posterior weights, per scenario.
@@ -191,20 +191,20 @@ pub struct Posterior {
 /// Path parameters drawn from the posterior.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PathDraw {
-    /// Index of the regime (0 normal, 1 mild, 2 severe).
-    pub regime: usize,
+    /// Index of the scenario (0 normal, 1 mild, 2 severe).
+    pub scenario: usize,
     /// The path's intensity.
     pub intensity: PathIntensity,
 }
 
 impl Estimator {
-    /// Priors from `config` (scenarios, regime priors) and the user base's balances.
+    /// Priors from `config` (scenarios, scenario priors) and the user base's balances.
     pub fn new(config: &Config, users: &UserBase) -> Result<Self, ParamError> {
         let m = &config.monitor;
         let priors = [
-            m.regime_prior_normal,
-            m.regime_prior_mild,
-            m.regime_prior_severe,
+            m.scenario_prior_normal,
+            m.scenario_prior_mild,
+            m.scenario_prior_severe,
         ];
         let (sb_mean, sb_var) = size_biased_log_moments(&users.institutional_balances_idr);
         let scenarios = ScenarioName::ALL
@@ -257,7 +257,7 @@ impl Estimator {
                 + retail_log_marginal;
             retail.push((s.retail_grid.clone(), cumulative_weights(&grid_log_lik)));
         }
-        let regimes = normalise_log(&log_posts);
+        let scenario_probabilities = normalise_log(&log_posts);
         let rates: [GammaPosterior; 3] =
             std::array::from_fn(|i| self.scenarios[i].rate.updated(arrivals, exposures[i]));
         let rate_draws = rates
@@ -265,7 +265,7 @@ impl Estimator {
             .map(|r| rand_distr::Gamma::new(r.shape, 1.0 / r.rate_days).ok())
             .collect();
         Posterior {
-            regimes,
+            scenario_probabilities,
             rates,
             retail,
             rate_draws,
@@ -322,7 +322,7 @@ impl Posterior {
     /// the mixture CDF).
     pub fn rate_summary(&self) -> RateSummary {
         let mean_per_day = self
-            .regimes
+            .scenario_probabilities
             .iter()
             .zip(&self.rates)
             .map(|(p, r)| p * r.mean_per_day())
@@ -339,7 +339,7 @@ impl Posterior {
     /// Quantile `p` of the mixture rate posterior, per day.
     pub fn rate_quantile(&self, p: f64) -> f64 {
         let cdf = |x: f64| -> f64 {
-            self.regimes
+            self.scenario_probabilities
                 .iter()
                 .zip(&self.rates)
                 .map(|(w, r)| w * r.cdf(x))
@@ -365,30 +365,30 @@ impl Posterior {
 
     /// P(mild) + P(severe): how likely this is a stress weekend.
     pub fn stress_probability(&self) -> f64 {
-        self.regimes[1] + self.regimes[2]
+        self.scenario_probabilities[1] + self.scenario_probabilities[2]
     }
 
-    /// Draws a regime, an institutional rate from its conjugate posterior and a retail
+    /// Draws a scenario, an institutional rate from its conjugate posterior and a retail
     /// panic multiplier from its grid posterior.
     pub fn draw(&self, rng: &mut PathRng) -> PathDraw {
         let u: f64 = rng.random();
-        let regime = if u < self.regimes[0] {
+        let scenario = if u < self.scenario_probabilities[0] {
             0
-        } else if u < self.regimes[0] + self.regimes[1] {
+        } else if u < self.scenario_probabilities[0] + self.scenario_probabilities[1] {
             1
         } else {
             2
         };
-        let rate_per_day = self.rate_draws[regime]
+        let rate_per_day = self.rate_draws[scenario]
             .as_ref()
-            .map_or(self.rates[regime].mean_per_day(), |g| g.sample(rng));
-        let (grid, cumulative) = &self.retail[regime];
+            .map_or(self.rates[scenario].mean_per_day(), |g| g.sample(rng));
+        let (grid, cumulative) = &self.retail[scenario];
         let v: f64 = rng.random();
         let j = cumulative
             .partition_point(|&c| c < v)
             .min(grid.len().saturating_sub(1));
         PathDraw {
-            regime,
+            scenario,
             intensity: PathIntensity {
                 institutional_rate_per_hour: rate_per_day / HOURS_PER_DAY,
                 retail_panic_multiplier: grid.get(j).copied().unwrap_or(1.0),

@@ -1,6 +1,6 @@
 //! The projection: estimates plus a conditional Monte Carlo of the rest of the window.
 //!
-//! Each path draws its regime, institutional rate and retail multiplier from the
+//! Each path draws its scenario, institutional rate and retail multiplier from the
 //! [`Posterior`](crate::monitor::estimate::Posterior) (parameter uncertainty included),
 //! then simulates the remaining hours from the current cumulative withdrawals against the
 //! reserve usable hour by hour (layers as they become available, plus deposits so far).
@@ -64,7 +64,7 @@ pub struct Projection {
     /// Institutional rate posterior.
     pub institutional_rate: RateSummary,
     /// P(normal), P(mild), P(severe).
-    pub regimes: [f64; 3],
+    pub scenario_probabilities: [f64; 3],
     /// Retail flow.
     pub retail: RetailFlowSummary,
     /// The Monte Carlo.
@@ -115,7 +115,7 @@ impl Projector {
             elapsed_hours,
             headroom_idr: inputs.headroom_idr() as f64,
             institutional_rate: posterior.rate_summary(),
-            regimes: posterior.regimes,
+            scenario_probabilities: posterior.scenario_probabilities,
             retail: retail_flow_summary(inputs),
             simulation: summarise(&outcomes, elapsed_hours, self.target_breach_probability),
         }
@@ -138,7 +138,7 @@ impl Projector {
                     .map(|path| {
                         let mut rng = path_rng(self.seed, inputs.version, path as u64);
                         let draw = posterior.draw(&mut rng);
-                        self.models[draw.regime].simulate_from(
+                        self.models[draw.scenario].simulate_from(
                             &mut rng,
                             &start,
                             draw.intensity,
