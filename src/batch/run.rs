@@ -129,7 +129,10 @@ pub fn run_batch_with_market(
     let mut scenarios = BTreeMap::new();
     let mut withdrawals_p99_idr = BTreeMap::new();
     let mut sheet_liquidity = BTreeMap::new();
-    for name in ScenarioName::ALL {
+    // The planning scenario first, so its run is freed before the next one is made.
+    let order =
+        std::iter::once(planning).chain(ScenarioName::ALL.into_iter().filter(|&n| n != planning));
+    for name in order {
         let run = match planning_run.take_if(|_| name == planning) {
             Some(run) => run,
             None => run_of(name)?,

@@ -134,61 +134,72 @@ impl WeekendProcess {
     }
 
     /// Simulates `paths` weekends in parallel. Path `i` uses stream `(seed, stream, i)`,
-    /// so the result is identical for any number of threads.
+    /// so the result is identical for any number of threads. Each chunk writes its hourly
+    /// cumulative withdrawals straight into the run's buffer (no second copy).
     pub fn run(&self, paths: usize, seed: u64, stream: u64) -> ScenarioRun {
-        let chunks = paths.div_ceil(PATHS_PER_CHUNK);
-        let parts: Vec<ScenarioRun> = (0..chunks)
-            .into_par_iter()
-            .map(|c| {
+        let hours = self.window_hours() as usize;
+        let mut cumulative_idr = vec![0u64; paths * hours];
+        let parts: Vec<ChunkTotals> = cumulative_idr
+            .par_chunks_mut((PATHS_PER_CHUNK * hours).max(1))
+            .enumerate()
+            .map(|(c, buffer)| {
                 let start = c * PATHS_PER_CHUNK;
                 let end = (start + PATHS_PER_CHUNK).min(paths);
-                self.run_chunk(start..end, seed, stream)
+                self.run_chunk(start..end, seed, stream, buffer)
             })
             .collect();
-        self.merge(parts, paths)
+        self.merge(parts, paths, cumulative_idr)
     }
 
-    /// The paths `range`, with hourly sums (not yet means) in the `mean_hourly_*` fields.
-    fn run_chunk(&self, range: std::ops::Range<usize>, seed: u64, stream: u64) -> ScenarioRun {
+    /// The paths `range`, writing their hourly cumulative withdrawals into `buffer`.
+    fn run_chunk(
+        &self,
+        range: std::ops::Range<usize>,
+        seed: u64,
+        stream: u64,
+        buffer: &mut [u64],
+    ) -> ChunkTotals {
         let hours = self.window_hours() as usize;
-        let mut part = ScenarioRun {
+        let mut part = ChunkTotals {
             outcomes: Vec::with_capacity(range.len()),
-            hours,
-            cumulative_idr: Vec::with_capacity(range.len() * hours),
-            mean_hourly_retail_idr: vec![0.0; hours],
-            mean_hourly_institutional_idr: vec![0.0; hours],
+            hourly_retail_idr: vec![0.0; hours],
+            hourly_institutional_idr: vec![0.0; hours],
         };
         let mut ledger = self.new_ledger();
-        for path in range {
+        for (path, row) in range.zip(buffer.chunks_exact_mut(hours.max(1))) {
             let mut rng = path_rng(seed, stream, path as u64);
             let mut cumulative = 0u64;
             let outcome = self.simulate_path(&mut rng, &mut ledger, |h, r, i| {
-                part.mean_hourly_retail_idr[h] += r as f64;
-                part.mean_hourly_institutional_idr[h] += i as f64;
+                part.hourly_retail_idr[h] += r as f64;
+                part.hourly_institutional_idr[h] += i as f64;
                 cumulative += r + i;
-                part.cumulative_idr.push(cumulative);
+                row[h] = cumulative;
             });
             part.outcomes.push(outcome);
         }
         part
     }
 
-    /// Concatenates the chunks in order and turns the hourly sums into means over `paths`.
-    fn merge(&self, parts: Vec<ScenarioRun>, paths: usize) -> ScenarioRun {
+    /// Concatenates the chunks' outcomes in order and turns the hourly sums into means.
+    fn merge(
+        &self,
+        parts: Vec<ChunkTotals>,
+        paths: usize,
+        cumulative_idr: Vec<u64>,
+    ) -> ScenarioRun {
         let hours = self.window_hours() as usize;
         let mut run = ScenarioRun {
             outcomes: Vec::with_capacity(paths),
             hours,
-            cumulative_idr: Vec::with_capacity(paths * hours),
+            cumulative_idr,
             mean_hourly_retail_idr: vec![0.0; hours],
             mean_hourly_institutional_idr: vec![0.0; hours],
         };
         for part in parts {
             run.outcomes.extend(part.outcomes);
-            run.cumulative_idr.extend(part.cumulative_idr);
             for h in 0..hours {
-                run.mean_hourly_retail_idr[h] += part.mean_hourly_retail_idr[h];
-                run.mean_hourly_institutional_idr[h] += part.mean_hourly_institutional_idr[h];
+                run.mean_hourly_retail_idr[h] += part.hourly_retail_idr[h];
+                run.mean_hourly_institutional_idr[h] += part.hourly_institutional_idr[h];
             }
         }
         let n = paths.max(1) as f64;
@@ -198,4 +209,11 @@ impl WeekendProcess {
             .for_each(|x| *x /= n);
         run
     }
+}
+
+/// What one chunk of paths adds up: its outcomes and its hourly sums (IDR).
+struct ChunkTotals {
+    outcomes: Vec<PathOutcome>,
+    hourly_retail_idr: Vec<f64>,
+    hourly_institutional_idr: Vec<f64>,
 }
