@@ -15,6 +15,7 @@ pub mod risk;
 pub use crate::model::insurance::InsuranceFundConfig;
 pub use crate::model::market::{MarketConfig, StressScenario};
 pub use crate::model::process::{ScenarioConfig, ScenarioName};
+pub use crate::model::rails::{CalendarConfig, Holiday, HolidayKind};
 pub use crate::model::solvency::{FundDeficit, GapFunding, ReserveBasis, SolvencyConfig};
 pub use crate::model::tiers::TiersConfig;
 pub use crate::model::user_base::{CohortConfig, UserBaseConfig};
@@ -46,6 +47,8 @@ pub struct Config {
     pub user_base: UserBaseConfig,
     /// When the bank rails are closed.
     pub window: WindowConfig,
+    /// The dated bank-rail calendar: holidays and cuti bersama of the covered years.
+    pub calendar: CalendarConfig,
     /// Monte Carlo size and seed.
     pub simulation: SimulationConfig,
     /// Withdrawal behaviour per stress scenario.
@@ -152,6 +155,58 @@ impl Default for WindowConfig {
             rails_close_weekday: Weekday::Friday,
             rails_close_hour_wib: 16,
             hours: 65,
+        }
+    }
+}
+
+/// The national holidays (17) and cuti bersama days (8) of 2026: SKB of the Ministers of
+/// Religious Affairs, Manpower and Administrative Reform No. 1497/2025, 2/2025, 5/2025.
+const HOLIDAYS_2026: [(&str, &str, HolidayKind); 25] = {
+    use HolidayKind::{CutiBersama as C, National as N};
+    [
+        ("2026-01-01", "Tahun Baru 2026 Masehi", N),
+        ("2026-01-16", "Isra Mikraj Nabi Muhammad SAW", N),
+        ("2026-02-16", "Cuti bersama Tahun Baru Imlek", C),
+        ("2026-02-17", "Tahun Baru Imlek 2577 Kongzili", N),
+        ("2026-03-18", "Cuti bersama Nyepi", C),
+        ("2026-03-19", "Hari Suci Nyepi (Tahun Baru Saka 1948)", N),
+        ("2026-03-20", "Cuti bersama Idul Fitri", C),
+        ("2026-03-21", "Idul Fitri 1447 H", N),
+        ("2026-03-22", "Idul Fitri 1447 H", N),
+        ("2026-03-23", "Cuti bersama Idul Fitri", C),
+        ("2026-03-24", "Cuti bersama Idul Fitri", C),
+        ("2026-04-03", "Wafat Yesus Kristus", N),
+        ("2026-04-05", "Kebangkitan Yesus Kristus (Paskah)", N),
+        ("2026-05-01", "Hari Buruh Internasional", N),
+        ("2026-05-14", "Kenaikan Yesus Kristus", N),
+        ("2026-05-15", "Cuti bersama Kenaikan Yesus Kristus", C),
+        ("2026-05-27", "Idul Adha 1447 H", N),
+        ("2026-05-28", "Cuti bersama Idul Adha", C),
+        ("2026-05-31", "Hari Raya Waisak 2570 BE", N),
+        ("2026-06-01", "Hari Lahir Pancasila", N),
+        ("2026-06-16", "1 Muharam Tahun Baru Islam 1448 H", N),
+        ("2026-08-17", "Proklamasi Kemerdekaan", N),
+        ("2026-08-25", "Maulid Nabi Muhammad SAW", N),
+        ("2026-12-24", "Cuti bersama Kelahiran Yesus Kristus", C),
+        ("2026-12-25", "Kelahiran Yesus Kristus", N),
+    ]
+};
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        Self {
+            covered_years: vec![2026],
+            reopen_hour_wib: 9,
+            holidays: HOLIDAYS_2026
+                .iter()
+                .filter_map(|&(date, name, kind)| {
+                    Some(Holiday {
+                        date: date.parse().ok()?,
+                        name: name.to_owned(),
+                        kind,
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -277,6 +332,8 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.user_base.validate().map_err(in_section("user_base"))?;
         check(&self.window.bounds()).map_err(in_section("window"))?;
+        crate::model::rails::RailCalendar::new(&self.calendar, self.window.rails_close_hour_wib)
+            .map_err(in_section("calendar"))?;
         check(&self.simulation.bounds()).map_err(in_section("simulation"))?;
         for name in ScenarioName::ALL {
             ScenarioLaws::new(self.scenarios.get(name), self.window.hours)

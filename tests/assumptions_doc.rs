@@ -1,4 +1,5 @@
 //! `assumptions.md` documents every config field with the code's default, and nothing else.
+//! A list of tables (the holiday list) is documented one row per element, `key[i]`.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,13 @@ fn default_leaves() -> BTreeMap<String, toml::Value> {
                         format!("{prefix}.{k}")
                     };
                     walk(&key, v, out);
+                }
+            }
+            toml::Value::Array(items)
+                if !items.is_empty() && items.iter().all(|v| v.is_table()) =>
+            {
+                for (i, item) in items.iter().enumerate() {
+                    out.insert(format!("{prefix}[{i}]"), item.clone());
                 }
             }
             leaf => {
@@ -100,7 +108,24 @@ fn the_documented_defaults_parse_into_the_default_config() {
                 .as_table_mut()
                 .unwrap();
         }
-        table.insert(parts[parts.len() - 1].to_owned(), value);
+        let last = parts[parts.len() - 1];
+        match last.split_once('[') {
+            Some((name, index)) => {
+                let i: usize = index.trim_end_matches(']').parse().unwrap();
+                let items = table
+                    .entry(name.to_owned())
+                    .or_insert_with(|| toml::Value::Array(Vec::new()))
+                    .as_array_mut()
+                    .unwrap();
+                if items.len() <= i {
+                    items.resize(i + 1, toml::Value::Boolean(false));
+                }
+                items[i] = value;
+            }
+            None => {
+                table.insert(last.to_owned(), value);
+            }
+        }
     }
     let config = Config::from_toml_str(&toml::to_string(&root).unwrap()).unwrap();
     assert_eq!(config, Config::default());

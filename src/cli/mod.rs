@@ -2,6 +2,7 @@
 //! reads files, builds the model's inputs, calls the library (`sentinel::…`) and prints.
 //! Errors surface with `anyhow` context here only.
 
+mod calendar;
 mod feed;
 mod serve;
 mod simulate;
@@ -33,12 +34,28 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Print the default configuration as TOML.
     Config,
+    /// List the coming bank-rail closures (weekends, holidays, cuti bersama) and their lengths.
+    Calendar(CalendarArgs),
     /// Run the live monitor: gRPC service, durable event log, projections and alerts.
     Serve(ServeArgs),
     /// Stream a simulated weekend into a running monitor.
     Feed(FeedArgs),
     /// Print a running monitor's alerts and projections as they arrive.
     Watch(WatchArgs),
+}
+
+/// Arguments of `sentinel calendar`.
+#[derive(Debug, clap::Args)]
+pub struct CalendarArgs {
+    /// First day to look from, `YYYY-MM-DD` (WIB).
+    #[arg(long)]
+    pub from: jiff::civil::Date,
+    /// How many closures to list.
+    #[arg(long, default_value_t = 8)]
+    pub count: usize,
+    /// TOML configuration (holiday list, closing and reopening hours).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `sentinel serve`.
@@ -164,6 +181,10 @@ pub struct SimulateArgs {
     /// Write the full report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Size the reserve for the bank-rail closure that starts on or after this day
+    /// (`YYYY-MM-DD`, from the holiday calendar) instead of the configured weekly window.
+    #[arg(long, value_name = "DATE")]
+    pub window_start: Option<jiff::civil::Date>,
     /// Where the user base comes from.
     #[command(flatten)]
     pub users: UserSource,
@@ -220,6 +241,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", Config::default_toml());
             Ok(())
         }
+        Command::Calendar(args) => calendar::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Feed(args) => feed::run(args),
         Command::Watch(args) => watch::run(args),

@@ -16,6 +16,13 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     if let Some(threads) = args.threads {
         config.simulation.threads = threads;
     }
+    if let Some(from) = args.window_start {
+        let closure = super::calendar::apply_window_start(&mut config, from)?;
+        println!(
+            "CLOSURE SIZED FOR\n{}\n",
+            super::calendar::describe(&closure)
+        );
+    }
     config.validate().context("command-line overrides")?;
 
     let users = args.users.load(&config)?;

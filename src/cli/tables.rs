@@ -110,7 +110,7 @@ fn user_base(out: &mut String, r: &BatchReport) -> fmt::Result {
 fn weekend_window(out: &mut String, r: &BatchReport) -> fmt::Result {
     writeln!(
         out,
-        "\nWEEKEND WINDOW  {} -> {} ({} h)",
+        "\nRAIL CLOSURE  {} -> {} ({} h)",
         r.window_opens, r.window_reopens, r.window_hours
     )
 }

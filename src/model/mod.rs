@@ -9,6 +9,7 @@ pub mod market;
 pub mod mc_error;
 pub mod params;
 pub mod process;
+pub mod rails;
 pub mod reserve;
 pub mod rng;
 pub mod solvency;

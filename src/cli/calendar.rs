@@ -1,0 +1,57 @@
+//! `sentinel calendar`: the coming bank-rail closures and their lengths, from the dated
+//! holiday list; and the closure `simulate --window-start` sizes the reserve for.
+
+use anyhow::Context;
+use jiff::civil::Date;
+use sentinel::config::Config;
+use sentinel::model::rails::{Closure, RailCalendar};
+
+use super::{CalendarArgs, load_config};
+
+pub(super) fn run(args: CalendarArgs) -> anyhow::Result<()> {
+    let config = load_config(args.config.as_deref())?;
+    let calendar = rail_calendar(&config)?;
+    let closures = calendar
+        .closures(args.from, args.count)
+        .with_context(|| format!("closures from {}", args.from))?;
+    println!(
+        "BANK-RAIL CLOSURES from {} (WIB; RTGS and SKN shut, BI-FAST capped at Rp 250 m per transfer)",
+        args.from
+    );
+    for c in &closures {
+        println!("{}", describe(c));
+    }
+    Ok(())
+}
+
+/// The validated calendar of `config`.
+pub(super) fn rail_calendar(config: &Config) -> anyhow::Result<RailCalendar> {
+    RailCalendar::new(&config.calendar, config.window.rails_close_hour_wib)
+        .map_err(|e| anyhow::anyhow!("invalid config: calendar.{e}"))
+}
+
+/// One closure as a line: when, how long, which holidays.
+pub(super) fn describe(c: &Closure) -> String {
+    let holidays = if c.holidays.is_empty() {
+        "weekend".to_owned()
+    } else {
+        c.holidays.join("; ")
+    };
+    format!(
+        "  {} -> {}  {:>4} h  {}",
+        c.closes_at_wib.strftime("%a %Y-%m-%d %H:%M"),
+        c.reopens_at_wib.strftime("%a %Y-%m-%d %H:%M"),
+        c.hours,
+        holidays
+    )
+}
+
+/// Sets `config.window` to the closure starting on or after `from`, which it returns.
+pub(super) fn apply_window_start(config: &mut Config, from: Date) -> anyhow::Result<Closure> {
+    let closure = rail_calendar(config)?
+        .next_closure(from)
+        .with_context(|| format!("--window-start {from}"))?;
+    config.window.rails_close_weekday = closure.closing_weekday();
+    config.window.hours = closure.hours;
+    Ok(closure)
+}
