@@ -114,11 +114,9 @@ pub fn run_batch_with_market(
     };
 
     let planning = r.planning_scenario;
-    let mut planning_run = Some(run_of(planning)?);
-    let recommendation = match planning_run.as_ref() {
-        Some(run) => recommend(&ctx, run, planning),
-        None => unreachable!("the planning run was just made"),
-    };
+    let first_run = run_of(planning)?;
+    let recommendation = recommend(&ctx, &first_run, planning);
+    let mut planning_run = Some(first_run);
     let recommended = position_of(&recommendation.layers);
     let rule_idr = r.rule_of_thumb_share * ctx.total_fiat;
     let (fiat_reserve_idr, sheet_reserve) = match config.solvency.reserve_basis {

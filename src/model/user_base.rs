@@ -5,7 +5,7 @@
 //! configured totals), from a CSV of accounts, or from the two cohort totals a
 //! Proof-of-Reserve report gives (then the accounts inside each cohort are synthetic).
 
-use rand_distr::{Distribution, LogNormal};
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::model::params::{Allowed, ParamError, bound, check, sums_to_one};
@@ -338,11 +338,17 @@ fn parse_balance_idr(text: &str) -> Result<u64, String> {
     Ok(value.round() as u64)
 }
 
-/// `n` seeded log-normal weights with median 1 and log-standard-deviation `sigma`.
+/// `n` seeded log-normal weights with median 1 and log-standard-deviation `sigma`:
+/// `exp(σ·z)`, `z ~ N(0, 1)` (the same draws as `LogNormal(0, σ)`, with no fallible
+/// constructor).
 fn log_normal_weights(seed: u64, stream: u64, n: usize, sigma: f64) -> Vec<f64> {
     let mut rng = path_rng(seed, stream, 0);
-    let law = LogNormal::new(0.0, sigma).expect("sigma validated to be finite and >= 0");
-    (0..n).map(|_| law.sample(&mut rng)).collect()
+    (0..n)
+        .map(|_| {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            (0.0 + sigma * z).exp()
+        })
+        .collect()
 }
 
 /// Splits `total` whole units in proportion to `weights` (largest-remainder rounding),
