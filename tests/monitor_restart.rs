@@ -117,18 +117,18 @@ async fn killed_server_restarts_with_identical_state_and_counts_no_event_twice()
     second.wait().unwrap();
 }
 
-/// Opens an engine on `config` with the wall clock stopped at `clock_unix_ms`, starts it
-/// and subscribes to its alerts before the first projection.
-fn open_running(
-    config: &sentinel::config::Config,
-    clock_unix_ms: i64,
-) -> (
+/// A started engine, its metrics, its alert subscription, its stop switch and its tasks.
+type Running = (
     Engine,
     std::sync::Arc<sentinel::metrics::Metrics>,
     tokio::sync::broadcast::Receiver<std::sync::Arc<Alert>>,
     tokio::sync::watch::Sender<bool>,
     Vec<tokio::task::JoinHandle<()>>,
-) {
+);
+
+/// Opens an engine on `config` with the wall clock stopped at `clock_unix_ms`, starts it
+/// and subscribes to its alerts before the first projection.
+fn open_running(config: &sentinel::config::Config, clock_unix_ms: i64) -> Running {
     let (metrics, observer) = metrics_observer();
     let users = sentinel::model::user_base::UserBase::synthetic(&config.user_base);
     let clock = std::sync::Arc::new(FixedClock(clock_unix_ms));
