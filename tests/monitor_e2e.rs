@@ -1,9 +1,12 @@
 //! End to end: a server on an ephemeral port, a simulated weekend streamed hour by hour,
-//! and the alerts it raises.
+//! and the alerts it raises. The server's clock is inside that weekend's closure (the
+//! rails are closed), as it would be live.
 
 mod monitor_support;
 
-use monitor_support::{collect_alerts, reserve, start, test_config, to_pb, weekend_events};
+use monitor_support::{
+    collect_alerts, inside_last_window, reserve, start_at, test_config, to_pb, weekend_events,
+};
 use sentinel::config::ScenarioName;
 use sentinel::grpc::pb;
 use sentinel::monitor::calendar::MS_PER_HOUR;
@@ -71,7 +74,8 @@ async fn severe_weekend_fires_lead_and_breach_alerts_before_the_reserve_runs_out
     let mut config = test_config(dir.path());
     config.monitor.initial_reserve_idr = reserve_idr;
     let (opens, events) = weekend_events(&config, ScenarioName::Severe, 2);
-    let server = start(config).await;
+    let clock = inside_last_window(&config);
+    let server = start_at(config, clock).await;
     let mut client = server.client().await;
     client.set_reserve(reserve(reserve_idr)).await.unwrap();
     let first = client
@@ -114,7 +118,8 @@ async fn normal_weekend_with_an_adequate_reserve_fires_no_breach_alert() {
     let mut config = config;
     config.monitor.initial_reserve_idr = reserve_idr;
     let (opens, events) = weekend_events(&config, ScenarioName::Normal, 4);
-    let server = start(config).await;
+    let clock = inside_last_window(&config);
+    let server = start_at(config, clock).await;
     let mut client = server.client().await;
     let first = client
         .get_projection(pb::GetProjectionRequest {})

@@ -7,15 +7,17 @@ mod monitor_support;
 use std::time::Duration;
 
 use monitor_support::{
-    family_sum, metrics_observer, reserve, sample, start_with_metrics, test_config, to_pb,
-    weekend_events,
+    family_sum, last_window_opening, metrics_observer, open_at, reserve, sample,
+    start_with_metrics, test_config, thursday_after_last_window, to_pb, weekend_events,
 };
-use sentinel::config::ScenarioName;
+use sentinel::config::{Config, ScenarioName};
 use sentinel::grpc::pb;
-use sentinel::model::user_base::UserBase;
-use sentinel::monitor::alerts::{AlertRule, AlertState};
+use sentinel::metrics::Metrics;
+use sentinel::monitor::alerts::{Alert, AlertRule, AlertState, REASON_RAILS_REOPENED};
+use sentinel::monitor::calendar::MS_PER_HOUR;
+use sentinel::monitor::state::ReservePosition;
 use sentinel::service::Engine;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 const STALE_FIRING: &str = "sentinel_alerts_firing{rule=\"stale_feed\",severity=\"warning\"}";
 
@@ -27,9 +29,9 @@ async fn a_stale_feed_sets_the_alerts_firing_metric() {
     let mut config = test_config(dir.path());
     config.monitor.paths = 200;
     let (metrics, observer) = metrics_observer();
-    let users = UserBase::synthetic(&config.user_base);
     let (_, events) = weekend_events(&config, ScenarioName::Normal, 3);
-    let engine = Engine::open_with(config.clone(), &users, observer).unwrap();
+    let forty_hours_in = last_window_opening(&config) + 40 * MS_PER_HOUR;
+    let engine = open_at(config.clone(), observer, forty_hours_in);
     let (stop, shutdown) = watch::channel(false);
     let tasks = engine.start(shutdown);
     let (_, mut alerts) = engine.subscribe_alerts();
@@ -64,6 +66,128 @@ async fn a_stale_feed_sets_the_alerts_firing_metric() {
         let _ = task.await;
     }
     engine.shutdown().await;
+}
+
+/// A running engine on a paused tokio clock whose wall clock starts at `clock_unix_ms`, with
+/// a small reserve, its metrics and an alert subscription.
+struct Paused {
+    engine: Engine,
+    metrics: std::sync::Arc<Metrics>,
+    alerts: broadcast::Receiver<std::sync::Arc<Alert>>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn paused_engine(config: &Config, clock_unix_ms: i64) -> Paused {
+    let (metrics, observer) = metrics_observer();
+    let engine = open_at(config.clone(), observer, clock_unix_ms);
+    let (stop, shutdown) = watch::channel(false);
+    let tasks = engine.start(shutdown);
+    let (_, alerts) = engine.subscribe_alerts();
+    engine
+        .set_reserve(ReservePosition::immediate(5_000_000_000))
+        .await
+        .unwrap();
+    Paused {
+        engine,
+        metrics,
+        alerts,
+        stop,
+        tasks,
+    }
+}
+
+impl Paused {
+    /// Records the events of a severe weekend dated up to `until_unix_ms` and waits for
+    /// their projection.
+    async fn feed_severe_weekend(&self, config: &Config, until_unix_ms: i64) {
+        let (_, mut events) = weekend_events(config, ScenarioName::Severe, 2);
+        events.retain(|e| e.occurred_at_unix_ms <= until_unix_ms);
+        let mut version = 0;
+        for chunk in events.chunks(500) {
+            version = self
+                .engine
+                .record(chunk.to_vec())
+                .await
+                .unwrap()
+                .state_version;
+        }
+        self.engine.projection_at_least(version).await.unwrap();
+    }
+
+    fn transitions(&mut self) -> Vec<std::sync::Arc<Alert>> {
+        std::iter::from_fn(|| self.alerts.try_recv().ok()).collect()
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.engine.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_past_weekend_fed_on_a_thursday_pages_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.monitor.paths = 200;
+    let mut m = paused_engine(&config, thursday_after_last_window(&config)).await;
+    m.feed_severe_weekend(&config, i64::MAX).await;
+    tokio::time::sleep(Duration::from_secs(3_600)).await;
+    let fired: Vec<_> = m
+        .transitions()
+        .into_iter()
+        .filter(|a| a.state == AlertState::Firing)
+        .collect();
+    assert!(fired.is_empty(), "paged with the rails open: {fired:?}");
+    assert_eq!(family_sum(&m.metrics, "sentinel_alerts_firing"), 0.0);
+    assert_eq!(sample(&m.metrics, "sentinel_rails_closed"), Some(0.0));
+    let window = m.engine.inputs().window.expect("the latest closure");
+    assert!(
+        window.closed && window.retail_idr > 0,
+        "stored and counted: {window:?}"
+    );
+    m.stop().await;
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn alerts_resolve_when_the_clock_passes_the_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.monitor.paths = 200;
+    // Sixty hours into the closure: five hours before the rails reopen. (Paused time moves
+    // on whenever every task waits, e.g. for a commit, so the margin is generous.)
+    let sixty_hours_in = last_window_opening(&config) + 60 * MS_PER_HOUR;
+    let mut m = paused_engine(&config, sixty_hours_in).await;
+    m.feed_severe_weekend(&config, sixty_hours_in).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let firing = m.engine.subscribe_alerts().0;
+    assert!(
+        firing.iter().any(|a| a.rule == AlertRule::ReserveBreached),
+        "{firing:?}"
+    );
+    assert_eq!(sample(&m.metrics, "sentinel_rails_closed"), Some(1.0));
+    assert!(family_sum(&m.metrics, "sentinel_alerts_firing") >= 1.0);
+    m.transitions();
+
+    tokio::time::advance(Duration::from_secs(5 * 3_600)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let resolved = m.transitions();
+    assert!(m.engine.subscribe_alerts().0.is_empty(), "nothing fires");
+    for alert in &firing {
+        let r = resolved
+            .iter()
+            .find(|a| a.id == alert.id)
+            .unwrap_or_else(|| panic!("{} not resolved: {resolved:?}", alert.id));
+        assert_eq!(r.state, AlertState::Resolved);
+        assert_eq!(r.resolution_reason.as_deref(), Some(REASON_RAILS_REOPENED));
+    }
+    assert!(resolved.iter().all(|a| a.state == AlertState::Resolved));
+    assert_eq!(family_sum(&m.metrics, "sentinel_alerts_firing"), 0.0);
+    assert_eq!(sample(&m.metrics, "sentinel_rails_closed"), Some(0.0));
+    m.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

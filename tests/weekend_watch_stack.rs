@@ -126,6 +126,18 @@ fn spawn(name: &str, command: &mut Command, log_dir: &Path) -> (String, Child) {
     (name.to_owned(), child)
 }
 
+/// 20 minutes before the latest completed closure (the one `feed --weeks-ago 1` replays)
+/// reopened, Unix ms.
+fn drill_clock_unix_ms() -> i64 {
+    use sentinel::config::Config;
+    use sentinel::model::window::WeekendWindow;
+    use sentinel::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
+    let window = Config::default().window;
+    let calendar = WindowCalendar::new(WeekendWindow::from_config(&window));
+    let opens = calendar.completed_window_opening(sentinel::service::now_unix_ms(), 1);
+    opens + i64::from(window.hours) * MS_PER_HOUR - 20 * 60_000
+}
+
 fn shorten_for_durations(rules: &str) -> String {
     rules
         .lines()
@@ -148,12 +160,19 @@ fn a_severe_weekend_pages_treasury_through_prometheus_and_alertmanager() {
     let (webhook_port, pages) = start_webhook();
     let mut processes = Processes(Vec::new());
 
-    // The service, on its own data directory, with metrics on loopback.
+    // The service, on its own data directory, with metrics on loopback. A drill clock puts
+    // it 20 minutes before the end of the closure `feed` replays (the rails are closed, as
+    // live); the skew allowance lets it take that closure's last 20 minutes.
+    let config = root.join("sentinel.toml");
+    std::fs::write(&config, "[monitor]\nmax_clock_skew_minutes = 30\n").unwrap();
     processes.0.push(spawn(
         "sentinel",
         Command::new(env!("CARGO_BIN_EXE_sentinel"))
             .args(["serve", "--grpc-addr", &format!("127.0.0.1:{grpc_port}")])
             .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
+            .arg(format!("--clock-start-unix-ms={}", drill_clock_unix_ms()))
+            .arg("--config")
+            .arg(&config)
             .arg("--data-dir")
             .arg(root.join("data")),
         &logs,

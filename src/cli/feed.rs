@@ -31,12 +31,30 @@ pub(super) fn run(args: FeedArgs) -> anyhow::Result<()> {
     )
     .context("scenario parameters")?;
     let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
+    let now = now_unix_ms();
+    let opens_at_unix_ms = if args.current {
+        calendar
+            .window_containing(now)
+            .context("--current: the rails are open now; there is no closure in progress")?
+    } else {
+        calendar.completed_window_opening(now, args.weeks_ago)
+    };
     let weekend = SyntheticWeekend {
         seed: args.seed,
-        opens_at_unix_ms: calendar.completed_window_opening(now_unix_ms(), args.weeks_ago),
+        opens_at_unix_ms,
         retail_event_idr: args.retail_event_idr,
     };
-    let events = weekend.events(&model);
+    let mut events = weekend.events(&model);
+    if args.current {
+        let all = events.len();
+        events.retain(|e| e.occurred_at_unix_ms <= now);
+        println!(
+            "closure in progress: {} of {all} events have happened by now",
+            events.len()
+        );
+    } else {
+        println!("past closure: a live monitor stores and counts these events but pages nothing");
+    }
     let total_idr: u64 = events.iter().map(WithdrawalEvent::amount_idr).sum();
     println!(
         "{} weekend, seed {}: {} events, Rp {:.1} bn withdrawn over {} h; speed {}x",

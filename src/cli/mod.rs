@@ -76,6 +76,11 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long)]
     pub log_json: bool,
+    /// Drill only: run the monitor's wall clock from this moment (Unix ms) at real speed,
+    /// e.g. inside a past closure so that replaying it with `feed --weeks-ago` pages. The
+    /// clock decides whether the rails are closed; production leaves this unset.
+    #[arg(long)]
+    pub clock_start_unix_ms: Option<i64>,
     /// Where the exposure model's user base comes from (default: synthetic).
     #[command(flatten)]
     pub users: UserSource,
@@ -100,8 +105,13 @@ pub struct FeedArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Which completed window the events are dated in: 1 = the latest fully closed one.
-    #[arg(long, default_value_t = 1)]
+    /// A live monitor stores and counts a past window's events but pages nothing for them.
+    #[arg(long, default_value_t = 1, conflicts_with = "current")]
     pub weeks_ago: u32,
+    /// Date the events in the closure in progress instead (the rails must be closed now);
+    /// events dated after now have not happened yet and are not sent.
+    #[arg(long)]
+    pub current: bool,
     /// Typical retail withdrawal, IDR: each hour's retail flow is split into events of this size.
     #[arg(long, default_value_t = 5_000_000)]
     pub retail_event_idr: u64,

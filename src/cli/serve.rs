@@ -13,7 +13,7 @@ use sentinel::grpc;
 use sentinel::metrics::{Metrics, serve_metrics};
 use sentinel::model::market::MarketHistory;
 use sentinel::model::user_base::UserBase;
-use sentinel::service::Engine;
+use sentinel::service::{Engine, SystemClock, TokioClock, WallClock};
 
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_json);
@@ -30,17 +30,33 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.validate().context("command-line overrides")?;
     let users = args.users.load(&config)?;
     let history = load_market(&config)?;
-    runtime()?.block_on(serve(config, users, history))
+    let clock_start = args.clock_start_unix_ms;
+    runtime()?.block_on(serve(config, users, history, clock_start))
 }
 
-async fn serve(config: Config, users: UserBase, history: MarketHistory) -> anyhow::Result<()> {
+async fn serve(
+    config: Config,
+    users: UserBase,
+    history: MarketHistory,
+    clock_start_unix_ms: Option<i64>,
+) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new().context("cannot register the metrics")?);
     metrics.set_thresholds(&config.monitor);
     let addr = config.monitor.grpc_addr.clone();
     let metrics_addr = config.monitor.metrics_addr.clone();
     let data_dir = config.monitor.data_dir.clone();
     let observer = Arc::clone(&metrics);
-    let engine = Engine::open_with(config.clone(), &users, observer)
+    let clock: Arc<dyn WallClock> = match clock_start_unix_ms {
+        Some(start) => {
+            warn!(
+                message = "drill clock: the monitor's wall clock starts at",
+                unix_ms = start
+            );
+            Arc::new(TokioClock::starting_at(start))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let engine = Engine::open_with_clock(config.clone(), &users, observer, clock)
         .with_context(|| format!("cannot open the event store in {data_dir}"))?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

@@ -240,8 +240,13 @@ pub fn render_alert(a: &pb::Alert, initial: bool, missed: u64) -> String {
     } else {
         String::new()
     };
+    let reason = if a.resolution_reason.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", a.resolution_reason)
+    };
     format!(
-        "[alert {prefix}{state} {severity} h{:.1}] {}: {}{skipped}",
+        "[alert {prefix}{state} {severity} h{:.1}] {}: {}{reason}{skipped}",
         a.window_hour, a.id, a.summary
     )
 }

@@ -235,6 +235,8 @@ pub fn alert_to_pb(a: &Alert) -> pb::Alert {
         window_hour: a.window_hour,
         values: a.values.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         summary: a.summary.clone(),
+        resolution_reason: a.resolution_reason.clone().unwrap_or_default(),
+        window_opens_at: Some(ms_to_timestamp(a.window_opens_at_unix_ms)),
     }
 }
 

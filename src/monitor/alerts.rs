@@ -10,8 +10,18 @@
 //! - time to insolvency: the 10th percentile from now `≤ N` hours fires (critical); it
 //!   resolves above `N + margin` hours or when fewer than 10% of paths breach;
 //! - reserve breached: headroom < 0 fires (critical); it resolves at headroom ≥ 0;
-//! - stale feed: no event for `stale_feed_minutes` while the window is open (warning);
-//!   it resolves on the next event or when the window closes.
+//! - stale feed: no event for `stale_feed_minutes` while the rails are closed (warning);
+//!   it resolves on the next event or when the rails reopen.
+//!
+//! **Window on the clock.** Every rule is about the closure the caller's clock is in
+//! ([`RailsNow`]): a projection of another window (or made while the rails are open) fires
+//! nothing, and when the clock leaves the closure every alert of it resolves with the
+//! reason [`REASON_RAILS_REOPENED`]. A resolved alert records why it resolved.
+//!
+//! **Stable ids.** An alert's id is `<rule>-<severity>-<window opening, Unix ms>-<n>`, `n`
+//! counting the rule's firings in that window; [`AlertEngine::snapshot`] and
+//! [`AlertEngine::restore`] carry the firing alerts and the counters over a restart, so
+//! an alert already firing keeps its id and is not fired again.
 //!
 //! On top of the thresholds, the first three rules (lead, breach probability, time to
 //! insolvency) resolve or step down only after their value has stayed on the lower side
@@ -20,13 +30,17 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::MonitorConfig;
 use crate::monitor::projection::Projection;
+use crate::monitor::state::RailsNow;
+
+/// Why window alerts resolve when the clock passes the reopening.
+pub const REASON_RAILS_REOPENED: &str = "rails reopened";
 
 /// The rule an alert comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertRule {
     /// Stress scenario likely: institutions are moving first.
@@ -64,7 +78,7 @@ impl AlertRule {
 }
 
 /// How urgent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth a look.
@@ -73,8 +87,18 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// Lower-case name, used in alert ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+        }
+    }
+}
+
 /// Firing or resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertState {
     /// Active.
@@ -84,10 +108,13 @@ pub enum AlertState {
 }
 
 /// One alert transition (or a firing alert's current record).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
-    /// Occurrence id, `<rule>-<started_at_unix_ms>-<n>` (`n` counts occurrences since start).
+    /// Occurrence id, `<rule>-<severity>-<window opening, Unix ms>-<n>` (`n` counts the
+    /// rule's firings in that window); the same after a restart.
     pub id: String,
+    /// Opening of the closure the alert is about, Unix ms.
+    pub window_opens_at_unix_ms: i64,
     /// Rule.
     pub rule: AlertRule,
     /// Severity.
@@ -104,6 +131,18 @@ pub struct Alert {
     pub values: BTreeMap<String, f64>,
     /// One line for humans.
     pub summary: String,
+    /// Why it resolved (e.g. [`REASON_RAILS_REOPENED`]); `None` while firing.
+    pub resolution_reason: Option<String>,
+}
+
+/// What survives a restart: the firing alerts and the firing counters of the current
+/// window (see [`AlertEngine::snapshot`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertSnapshot {
+    /// The alerts firing.
+    pub firing: Vec<Alert>,
+    /// Firings so far per (window opening Unix ms, rule).
+    pub sequence: Vec<(i64, AlertRule, u64)>,
 }
 
 /// The thresholds, from [`MonitorConfig`].
@@ -152,7 +191,12 @@ struct Verdict {
     severity: Option<Severity>,
     values: BTreeMap<String, f64>,
     summary: String,
+    /// Why the rule's alert resolves when this verdict clears it.
+    cleared: &'static str,
 }
+
+/// Why a threshold rule's alert resolved.
+const REASON_BELOW_THRESHOLD: &str = "value back below the clearing threshold";
 
 /// The active alerts and the rules' hysteresis state.
 #[derive(Debug, Clone)]
@@ -162,7 +206,8 @@ pub struct AlertEngine {
     /// Per rule, the event-time hour since which the verdict has been below the firing
     /// alert's level.
     lower_since_hour: BTreeMap<AlertRule, f64>,
-    occurrences: u64,
+    /// Firings per (window opening, rule) of the latest window that fired.
+    sequence: BTreeMap<(i64, AlertRule), u64>,
 }
 
 impl AlertEngine {
@@ -172,7 +217,33 @@ impl AlertEngine {
             thresholds,
             firing: BTreeMap::new(),
             lower_since_hour: BTreeMap::new(),
-            occurrences: 0,
+            sequence: BTreeMap::new(),
+        }
+    }
+
+    /// The engine as it was at [`AlertEngine::snapshot`] (hysteresis timers restart).
+    pub fn restore(thresholds: AlertThresholds, snapshot: AlertSnapshot) -> Self {
+        let mut engine = Self::new(thresholds);
+        for alert in snapshot.firing {
+            engine.firing.insert(alert.rule, alert);
+        }
+        engine.sequence = snapshot
+            .sequence
+            .into_iter()
+            .map(|(window, rule, n)| ((window, rule), n))
+            .collect();
+        engine
+    }
+
+    /// What [`AlertEngine::restore`] needs.
+    pub fn snapshot(&self) -> AlertSnapshot {
+        AlertSnapshot {
+            firing: self.firing(),
+            sequence: self
+                .sequence
+                .iter()
+                .map(|(&(window, rule), &n)| (window, rule, n))
+                .collect(),
         }
     }
 
@@ -181,31 +252,74 @@ impl AlertEngine {
         self.firing.values().cloned().collect()
     }
 
-    /// Evaluates the projection rules; returns the transitions (resolutions first).
-    pub fn on_projection(&mut self, p: &Projection, now_unix_ms: i64) -> Vec<Alert> {
+    /// Evaluates the projection rules against `rails`, where the clock stands at
+    /// `now_unix_ms`; returns the transitions (resolutions first). A projection of a window
+    /// other than the closure in progress fires nothing (only the clock's resolutions).
+    pub fn on_projection(
+        &mut self,
+        p: &Projection,
+        rails: RailsNow,
+        now_unix_ms: i64,
+    ) -> Vec<Alert> {
+        let mut out = self.on_rails(rails, p.elapsed_hours, now_unix_ms);
+        let projected = p.inputs.window.as_ref().map(|w| w.opens_at_unix_ms);
+        let Some(window) = rails.open_window().filter(|&w| projected == Some(w)) else {
+            return out;
+        };
         let verdicts = [
             self.lead(p),
             self.breach_probability(p),
             self.time_to_insolvency(p),
             reserve_breached(p),
         ];
-        verdicts
+        for v in verdicts {
+            out.extend(self.transition(v, window, p.elapsed_hours, now_unix_ms));
+        }
+        out
+    }
+
+    /// Resolves, with the reason [`REASON_RAILS_REOPENED`], every alert of a window other
+    /// than the closure `rails` is in (all of them while the rails are open).
+    pub fn on_rails(&mut self, rails: RailsNow, window_hour: f64, now_unix_ms: i64) -> Vec<Alert> {
+        let current = rails.open_window();
+        let stale: Vec<AlertRule> = self
+            .firing
+            .values()
+            .filter(|a| Some(a.window_opens_at_unix_ms) != current)
+            .map(|a| a.rule)
+            .collect();
+        stale
             .into_iter()
-            .flat_map(|v| self.transition(v, p.elapsed_hours, now_unix_ms))
+            .filter_map(|rule| {
+                self.lower_since_hour.remove(&rule);
+                let old = self.firing.remove(&rule)?;
+                Some(resolved(
+                    old,
+                    REASON_RAILS_REOPENED,
+                    window_hour,
+                    None,
+                    now_unix_ms,
+                ))
+            })
             .collect()
     }
 
     /// Evaluates the stale-feed rule: `silent_minutes` since the last accepted event,
-    /// `window_open` whether the current window is open, `window_hour` the event-time hour.
+    /// `rails` where the clock stands, `window_hour` the event-time hour. Resolves the
+    /// alerts of a closure the clock has left first (see [`AlertEngine::on_rails`]).
     pub fn on_clock(
         &mut self,
         silent_minutes: f64,
-        window_open: bool,
+        rails: RailsNow,
         window_hour: f64,
         now_unix_ms: i64,
     ) -> Vec<Alert> {
+        let mut out = self.on_rails(rails, window_hour, now_unix_ms);
+        let Some(window) = rails.open_window() else {
+            return out;
+        };
         let limit = self.thresholds.stale_minutes;
-        let severity = (window_open && silent_minutes >= limit).then_some(Severity::Warning);
+        let severity = (silent_minutes >= limit).then_some(Severity::Warning);
         let verdict = Verdict {
             rule: AlertRule::StaleFeed,
             severity,
@@ -216,8 +330,10 @@ impl AlertEngine {
             summary: format!(
                 "no withdrawal event for {silent_minutes:.1} min while the rails are closed"
             ),
+            cleared: "events resumed",
         };
-        self.transition(verdict, window_hour, now_unix_ms)
+        out.extend(self.transition(verdict, window, window_hour, now_unix_ms));
+        out
     }
 
     fn lead(&self, p: &Projection) -> Verdict {
@@ -251,6 +367,7 @@ impl AlertEngine {
                 p.scenario_probabilities[2] * 100.0,
                 p.institutional_rate.arrivals
             ),
+            cleared: REASON_BELOW_THRESHOLD,
         }
     }
 
@@ -286,6 +403,7 @@ impl AlertEngine {
                 p.simulation.extra_reserve_idr / IDR_PER_BILLION,
                 p.simulation.target_breach_probability * 100.0
             ),
+            cleared: REASON_BELOW_THRESHOLD,
         }
     }
 
@@ -310,6 +428,7 @@ impl AlertEngine {
                 "10% chance the reserve runs out within {:.1} h",
                 p10.unwrap_or(f64::INFINITY)
             ),
+            cleared: "time to insolvency back beyond the horizon",
         }
     }
 
@@ -324,7 +443,14 @@ impl AlertEngine {
         window_hour - since < hold
     }
 
-    fn transition(&mut self, v: Verdict, window_hour: f64, now_unix_ms: i64) -> Vec<Alert> {
+    /// Applies verdict `v` about the closure that opened at `window` (Unix ms).
+    fn transition(
+        &mut self,
+        v: Verdict,
+        window: i64,
+        window_hour: f64,
+        now_unix_ms: i64,
+    ) -> Vec<Alert> {
         let current = self.firing.get(&v.rule).map(|a| a.severity);
         if current == v.severity {
             self.lower_since_hour.remove(&v.rule);
@@ -336,17 +462,25 @@ impl AlertEngine {
         }
         self.lower_since_hour.remove(&v.rule);
         let mut out = Vec::new();
-        if let Some(mut old) = self.firing.remove(&v.rule) {
-            old.state = AlertState::Resolved;
-            old.resolved_at_unix_ms = Some(now_unix_ms);
-            old.window_hour = window_hour;
-            old.values = v.values.clone();
-            out.push(old);
+        if let Some(old) = self.firing.remove(&v.rule) {
+            let reason = match v.severity {
+                Some(Severity::Critical) => "escalated to critical",
+                Some(Severity::Warning) => "stepped down to warning",
+                None => v.cleared,
+            };
+            out.push(resolved(
+                old,
+                reason,
+                window_hour,
+                Some(&v.values),
+                now_unix_ms,
+            ));
         }
         if let Some(severity) = v.severity {
-            self.occurrences += 1;
+            let n = self.next_firing(window, v.rule);
             let alert = Alert {
-                id: format!("{}-{now_unix_ms}-{}", v.rule.as_str(), self.occurrences),
+                id: format!("{}-{}-{window}-{n}", v.rule.as_str(), severity.as_str()),
+                window_opens_at_unix_ms: window,
                 rule: v.rule,
                 severity,
                 state: AlertState::Firing,
@@ -355,12 +489,40 @@ impl AlertEngine {
                 window_hour,
                 values: v.values,
                 summary: v.summary,
+                resolution_reason: None,
             };
             self.firing.insert(v.rule, alert.clone());
             out.push(alert);
         }
         out
     }
+
+    /// The number of `rule`'s next firing in `window` (1-based); counters of earlier
+    /// windows are dropped.
+    fn next_firing(&mut self, window: i64, rule: AlertRule) -> u64 {
+        self.sequence.retain(|&(w, _), _| w >= window);
+        let n = self.sequence.entry((window, rule)).or_insert(0);
+        *n += 1;
+        *n
+    }
+}
+
+/// `old` resolved at `now_unix_ms` for `reason`, with the latest `values` if given.
+fn resolved(
+    mut old: Alert,
+    reason: &str,
+    window_hour: f64,
+    values: Option<&BTreeMap<String, f64>>,
+    now_unix_ms: i64,
+) -> Alert {
+    old.state = AlertState::Resolved;
+    old.resolved_at_unix_ms = Some(now_unix_ms);
+    old.window_hour = window_hour;
+    if let Some(values) = values {
+        old.values = values.clone();
+    }
+    old.resolution_reason = Some(reason.to_owned());
+    old
 }
 
 fn reserve_breached(p: &Projection) -> Verdict {
@@ -373,6 +535,7 @@ fn reserve_breached(p: &Projection) -> Verdict {
             "reserve breached: withdrawals exceed the usable reserve by Rp {:.1} bn",
             -headroom / IDR_PER_BILLION
         ),
+        cleared: "headroom back at or above zero",
     }
 }
 
@@ -388,21 +551,35 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::model::user_base::UserBase;
+    use crate::model::window::WeekendWindow;
+    use crate::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
     use crate::monitor::projection::Projector;
-    use crate::monitor::state::{ProjectionInputs, ReservePosition};
+    use crate::monitor::state::{MonitorState, ReservePosition};
+
+    /// 2026-11-20 16:00 WIB, a window opening.
+    const OPENS_MS: i64 = 1_795_165_200_000;
+
+    fn calendar() -> WindowCalendar {
+        WindowCalendar::new(WeekendWindow::from_config(&Config::default().window))
+    }
+
+    /// The rails `hours` after [`OPENS_MS`].
+    fn rails(hours: i64) -> RailsNow {
+        RailsNow::at(&calendar(), OPENS_MS + hours * MS_PER_HOUR)
+    }
+
+    /// The rails an hour into the closure.
+    fn closed() -> RailsNow {
+        rails(1)
+    }
 
     fn projection_with(breach_probability: f64, elapsed_hours: f64) -> Projection {
         let mut config = Config::default();
         config.monitor.paths = 100;
         config.user_base.users = 1_000;
         let users = UserBase::synthetic(&config.user_base);
-        let inputs = ProjectionInputs {
-            version: 1,
-            events_total: 0,
-            window_hours: 65,
-            window: None,
-            reserve: ReservePosition::immediate(u64::MAX / 4),
-        };
+        let state = MonitorState::new(calendar(), 1, ReservePosition::immediate(u64::MAX / 4));
+        let inputs = state.inputs_at(OPENS_MS + MS_PER_HOUR);
         let mut p = Projector::new(&config, &users).unwrap().project(&inputs);
         p.simulation.breach_probability = breach_probability;
         p.elapsed_hours = elapsed_hours;
@@ -415,34 +592,34 @@ mod tests {
         let mut engine = AlertEngine::new(t);
         assert!(
             engine
-                .on_projection(&projection_with(0.01, 0.0), 0)
+                .on_projection(&projection_with(0.01, 0.0), closed(), 0)
                 .is_empty()
         );
-        let fired = engine.on_projection(&projection_with(0.06, 1.0), 1);
+        let fired = engine.on_projection(&projection_with(0.06, 1.0), closed(), 1);
         assert_eq!(fired.len(), 1);
         assert_eq!(fired[0].severity, Severity::Warning);
-        let held = engine.on_projection(&projection_with(0.045, 2.0), 2);
+        let held = engine.on_projection(&projection_with(0.045, 2.0), closed(), 2);
         assert!(held.is_empty(), "held by the clear ratio");
-        let escalated = engine.on_projection(&projection_with(0.30, 3.0), 3);
+        let escalated = engine.on_projection(&projection_with(0.30, 3.0), closed(), 3);
         assert_eq!(escalated.len(), 2);
         assert_eq!(escalated[0].state, AlertState::Resolved);
         assert_eq!(escalated[1].severity, Severity::Critical);
-        let dip = engine.on_projection(&projection_with(0.01, 4.0), 4);
+        let dip = engine.on_projection(&projection_with(0.01, 4.0), closed(), 4);
         assert!(
             dip.is_empty(),
             "a dip shorter than alert_resolve_hours resolves nothing"
         );
         assert!(
             engine
-                .on_projection(&projection_with(0.30, 4.5), 5)
+                .on_projection(&projection_with(0.30, 4.5), closed(), 5)
                 .is_empty()
         );
         assert!(
             engine
-                .on_projection(&projection_with(0.01, 5.0), 6)
+                .on_projection(&projection_with(0.01, 5.0), closed(), 6)
                 .is_empty()
         );
-        let resolved = engine.on_projection(&projection_with(0.01, 6.0), 7);
+        let resolved = engine.on_projection(&projection_with(0.01, 6.0), closed(), 7);
         assert_eq!(resolved.len(), 1);
         assert_eq!(resolved[0].state, AlertState::Resolved);
         assert!(engine.firing().is_empty());
@@ -460,30 +637,85 @@ mod tests {
                 .any(|a| a.rule == AlertRule::InstitutionalLead)
         };
         assert!(
-            !leads(&engine.on_projection(&retail_only, 1)),
+            !leads(&engine.on_projection(&retail_only, closed(), 1)),
             "no institution has moved"
         );
         let mut moving = retail_only.clone();
         moving.institutional_rate.arrivals = 1;
-        assert!(leads(&engine.on_projection(&moving, 2)));
+        assert!(leads(&engine.on_projection(&moving, closed(), 2)));
         let mut calm = moving.clone();
         calm.scenario_probabilities = [0.9, 0.05, 0.05];
         calm.elapsed_hours = 8.5;
         let mut fresh = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
         assert!(
-            !leads(&fresh.on_projection(&calm, 3)),
+            !leads(&fresh.on_projection(&calm, closed(), 3)),
             "arrivals in a normal scenario are no lead"
         );
     }
 
     #[test]
-    fn stale_feed_fires_only_inside_an_open_window() {
+    fn stale_feed_fires_only_while_the_rails_are_closed() {
         let mut engine = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
-        assert!(engine.on_clock(60.0, false, 3.0, 0).is_empty());
-        assert_eq!(engine.on_clock(60.0, true, 3.0, 0).len(), 1);
+        assert!(engine.on_clock(60.0, rails(-24), 3.0, 0).is_empty());
+        assert_eq!(engine.on_clock(60.0, closed(), 3.0, 0).len(), 1);
+        let resolved = engine.on_clock(0.0, closed(), 3.0, 0);
+        assert_eq!(resolved[0].state, AlertState::Resolved);
         assert_eq!(
-            engine.on_clock(0.0, true, 3.0, 0)[0].state,
-            AlertState::Resolved
+            resolved[0].resolution_reason.as_deref(),
+            Some("events resumed")
+        );
+    }
+
+    #[test]
+    fn the_clock_passing_the_reopening_resolves_every_alert_and_open_rails_fire_nothing() {
+        let mut engine = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
+        let fired = engine.on_projection(&projection_with(0.30, 3.0), closed(), 1);
+        assert_eq!(
+            fired[0].id,
+            format!("breach_probability-critical-{OPENS_MS}-1")
+        );
+        assert_eq!(
+            engine.on_clock(60.0, closed(), 3.0, 2).len(),
+            1,
+            "stale feed"
+        );
+        let reopened = rails(65);
+        assert!(!reopened.closed);
+        let resolved = engine.on_clock(60.0, reopened, 3.0, 3);
+        assert_eq!(resolved.len(), 2);
+        assert!(resolved.iter().all(|a| a.state == AlertState::Resolved
+            && a.resolution_reason.as_deref() == Some(REASON_RAILS_REOPENED)));
+        assert!(engine.firing().is_empty());
+        assert!(
+            engine
+                .on_projection(&projection_with(0.9, 3.0), reopened, 4)
+                .is_empty()
+        );
+        let thursday = rails(6 * 24);
+        assert!(
+            engine
+                .on_projection(&projection_with(0.9, 3.0), thursday, 5)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_restored_engine_keeps_ids_and_does_not_fire_again() {
+        let t = AlertThresholds::from_config(&MonitorConfig::default());
+        let mut engine = AlertEngine::new(t);
+        engine.on_projection(&projection_with(0.06, 1.0), closed(), 1);
+        engine.on_projection(&projection_with(0.30, 2.0), closed(), 2);
+        let before = engine.firing();
+        assert_eq!(
+            before[0].id,
+            format!("breach_probability-critical-{OPENS_MS}-2")
+        );
+        let mut restored = AlertEngine::restore(t, engine.snapshot());
+        assert_eq!(restored.firing(), before);
+        assert!(
+            restored
+                .on_projection(&projection_with(0.30, 2.5), closed(), 3)
+                .is_empty()
         );
     }
 }

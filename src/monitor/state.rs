@@ -2,12 +2,17 @@
 //! tallies and the reserve position. Updated on every accepted event, in log order, so
 //! replaying the durable log rebuilds exactly the same state.
 //!
-//! The current window is the latest window (by event time) any accepted event fell in.
-//! Events of older windows, or while the rails were open, are kept in the log as history
-//! and counted in `events_total` but do not move the current tallies. An event after the
-//! current window's end marks it closed.
+//! Every accepted event is counted in `events_total` and, when it fell inside a window
+//! (by its own time), in that window's tallies; events while the rails were open move no
+//! tally. The log alone determines the tallies, so a restart rebuilds them exactly.
+//!
+//! Which window is *current* is decided by the caller's clock ([`MonitorState::inputs_at`]):
+//! the window the clock is in while the rails are closed (empty until its first event), or
+//! the latest closure, marked closed, once they have reopened. [`MonitorState::inputs`] is
+//! the event-time view (the latest window any event fell in, closed once a later event was
+//! seen) for replays and offline tests that have no clock.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -127,8 +132,39 @@ pub struct MonitorState {
     seen: HashSet<String>,
     events_total: u64,
     version: u64,
-    window: Option<WindowTally>,
+    /// Tallies of the latest [`KEPT_WINDOWS`] windows any event fell in, by opening (Unix ms).
+    windows: BTreeMap<i64, WindowTally>,
+    /// Latest event time seen, Unix ms.
+    latest_event_at_unix_ms: Option<i64>,
     reserve: ReservePosition,
+}
+
+/// Windows whose tallies are kept (the oldest are dropped first; deterministic in the log).
+pub const KEPT_WINDOWS: usize = 8;
+
+/// Where the rails stand at one moment of the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RailsNow {
+    /// Opening of the latest closure at or before the moment, Unix ms.
+    pub window_opens_at_unix_ms: i64,
+    /// True while that closure lasts (the rails are closed).
+    pub closed: bool,
+}
+
+impl RailsNow {
+    /// The rails at `now_unix_ms` on `calendar`.
+    pub fn at(calendar: &WindowCalendar, now_unix_ms: i64) -> Self {
+        let opens = calendar.opening_at_or_before(now_unix_ms);
+        Self {
+            window_opens_at_unix_ms: opens,
+            closed: now_unix_ms < calendar.closes_at(opens),
+        }
+    }
+
+    /// The current closure's opening while the rails are closed, `None` while open.
+    pub fn open_window(&self) -> Option<i64> {
+        self.closed.then_some(self.window_opens_at_unix_ms)
+    }
 }
 
 impl MonitorState {
@@ -145,7 +181,8 @@ impl MonitorState {
             seen: HashSet::new(),
             events_total: 0,
             version: 0,
-            window: None,
+            windows: BTreeMap::new(),
+            latest_event_at_unix_ms: None,
             reserve,
         }
     }
@@ -173,15 +210,17 @@ impl MonitorState {
         self.events_total += 1;
         self.version += 1;
         let at = event.occurred_at_unix_ms;
-        let hours = self.calendar.window_hours();
-        let current_opens = self.window.as_ref().map(|w| w.opens_at_unix_ms);
-        match self.calendar.window_containing(at) {
-            Some(opens) if current_opens.is_none_or(|c| opens > c) => {
-                self.window = Some(WindowTally::new(opens, hours));
-                self.add_to_window(event);
+        self.latest_event_at_unix_ms = Some(self.latest_event_at_unix_ms.map_or(at, |l| l.max(at)));
+        if let Some(opens) = self.calendar.window_containing(at) {
+            let hours = self.calendar.window_hours();
+            let window = self
+                .windows
+                .entry(opens)
+                .or_insert_with(|| WindowTally::new(opens, hours));
+            add_to_window(window, event, self.institutional_min_idr);
+            while self.windows.len() > KEPT_WINDOWS {
+                self.windows.pop_first();
             }
-            Some(opens) if current_opens == Some(opens) => self.add_to_window(event),
-            _ => self.close_if_past(at),
         }
         Applied::Accepted
     }
@@ -197,67 +236,82 @@ impl MonitorState {
         &self.reserve
     }
 
-    /// True while the current window exists and has not closed.
-    pub fn window_open(&self) -> bool {
-        self.window.as_ref().is_some_and(|w| !w.closed)
+    /// The calendar.
+    pub fn calendar(&self) -> &WindowCalendar {
+        &self.calendar
     }
 
-    /// Hours since the close at the latest event (see [`ProjectionInputs::elapsed_hours`]).
-    pub fn inputs_elapsed_hours(&self) -> f64 {
-        let hours = f64::from(self.calendar.window_hours());
-        match &self.window {
-            None => 0.0,
-            Some(w) if w.closed => hours,
-            Some(w) => ((w.latest_at_unix_ms - w.opens_at_unix_ms) as f64 / MS_PER_HOUR as f64)
-                .clamp(0.0, hours),
-        }
+    /// The tallies of the window that opened at `opens_at_unix_ms`, if any event fell in it.
+    pub fn window_tally(&self, opens_at_unix_ms: i64) -> Option<&WindowTally> {
+        self.windows.get(&opens_at_unix_ms)
     }
 
-    /// A snapshot for the projection.
+    /// The live snapshot at wall clock `now_unix_ms`: while the rails are closed, the
+    /// closure the clock is in (empty until its first event); once they have reopened, the
+    /// latest closure marked closed (`None` if no event fell in it).
+    pub fn inputs_at(&self, now_unix_ms: i64) -> ProjectionInputs {
+        let rails = RailsNow::at(&self.calendar, now_unix_ms);
+        let opens = rails.window_opens_at_unix_ms;
+        let window = match self.windows.get(&opens) {
+            Some(w) => Some(WindowTally {
+                closed: !rails.closed,
+                ..w.clone()
+            }),
+            None if rails.closed => Some(WindowTally::new(opens, self.calendar.window_hours())),
+            None => None,
+        };
+        self.snapshot(window)
+    }
+
+    /// The event-time snapshot, without a clock: the latest window any event fell in,
+    /// closed once an event at or after its end was seen.
     pub fn inputs(&self) -> ProjectionInputs {
+        let window = self
+            .windows
+            .last_key_value()
+            .map(|(&opens, w)| WindowTally {
+                closed: self
+                    .latest_event_at_unix_ms
+                    .is_some_and(|at| at >= self.calendar.closes_at(opens)),
+                ..w.clone()
+            });
+        self.snapshot(window)
+    }
+
+    fn snapshot(&self, window: Option<WindowTally>) -> ProjectionInputs {
         ProjectionInputs {
             version: self.version,
             events_total: self.events_total,
             window_hours: self.calendar.window_hours(),
-            window: self.window.clone(),
+            window,
             reserve: self.reserve.clone(),
         }
     }
+}
 
-    fn close_if_past(&mut self, at_unix_ms: i64) {
-        let calendar = self.calendar;
-        if let Some(w) = self.window.as_mut()
-            && at_unix_ms >= calendar.closes_at(w.opens_at_unix_ms)
-        {
-            w.closed = true;
-        }
+/// Adds `event` to the tallies of `w`, classifying unspecified cohorts at
+/// `institutional_min_idr`.
+fn add_to_window(w: &mut WindowTally, event: &WithdrawalEvent, institutional_min_idr: u64) {
+    let amount_idr = event.amount_idr();
+    w.latest_at_unix_ms = w.latest_at_unix_ms.max(event.occurred_at_unix_ms);
+    if event.kind == EventKind::Deposit {
+        w.deposits_idr = w.deposits_idr.saturating_add(amount_idr);
+        return;
     }
-
-    fn add_to_window(&mut self, event: &WithdrawalEvent) {
-        let Some(w) = self.window.as_mut() else {
-            return;
-        };
-        let amount_idr = event.amount_idr();
-        w.latest_at_unix_ms = w.latest_at_unix_ms.max(event.occurred_at_unix_ms);
-        if event.kind == EventKind::Deposit {
-            w.deposits_idr = w.deposits_idr.saturating_add(amount_idr);
-            return;
+    match classify(event.cohort, amount_idr, institutional_min_idr) {
+        CountedCohort::Institutional => {
+            w.institutional_idr = w.institutional_idr.saturating_add(amount_idr);
+            w.institutional_jumps_idr.push(amount_idr);
         }
-        match classify(event.cohort, amount_idr, self.institutional_min_idr) {
-            CountedCohort::Institutional => {
-                w.institutional_idr = w.institutional_idr.saturating_add(amount_idr);
-                w.institutional_jumps_idr.push(amount_idr);
-            }
-            CountedCohort::Retail => {
-                w.retail_idr = w.retail_idr.saturating_add(amount_idr);
-                w.retail_events += 1;
-                let hour = (event.occurred_at_unix_ms - w.opens_at_unix_ms) / MS_PER_HOUR;
-                if let Some(slot) = usize::try_from(hour)
-                    .ok()
-                    .and_then(|h| w.retail_hourly_idr.get_mut(h))
-                {
-                    *slot = slot.saturating_add(amount_idr);
-                }
+        CountedCohort::Retail => {
+            w.retail_idr = w.retail_idr.saturating_add(amount_idr);
+            w.retail_events += 1;
+            let hour = (event.occurred_at_unix_ms - w.opens_at_unix_ms) / MS_PER_HOUR;
+            if let Some(slot) = usize::try_from(hour)
+                .ok()
+                .and_then(|h| w.retail_hourly_idr.get_mut(h))
+            {
+                *slot = slot.saturating_add(amount_idr);
             }
         }
     }
@@ -311,5 +365,31 @@ mod tests {
         assert!((inputs.elapsed_hours() - 2.2).abs() < 1e-6);
         s.apply(&event("after", 70.0, 7, Cohort::Retail));
         assert_eq!(s.inputs().elapsed_hours(), 65.0);
+    }
+
+    #[test]
+    fn the_clock_decides_the_current_window_and_past_events_count_for_their_own() {
+        let mut s = state();
+        s.apply(&event("w", 3.0, 100, Cohort::Retail));
+        let thursday = OPENS_MS + 6 * 24 * MS_PER_HOUR;
+        let open_rails = s.inputs_at(thursday);
+        assert!(open_rails.window.as_ref().unwrap().closed, "rails reopened");
+        let next_friday = OPENS_MS + 7 * 24 * MS_PER_HOUR + MS_PER_HOUR;
+        let next = s.inputs_at(next_friday);
+        let w = next.window.as_ref().unwrap();
+        assert_eq!(
+            (w.opens_at_unix_ms, w.retail_idr, w.closed),
+            (OPENS_MS + 7 * 24 * MS_PER_HOUR, 0, false)
+        );
+        s.apply(&event("late", 4.0, 50, Cohort::Retail));
+        assert_eq!(
+            s.inputs_at(next_friday).window,
+            next.window,
+            "a past window's event moves not the current one"
+        );
+        assert_eq!(s.window_tally(OPENS_MS).unwrap().retail_idr, 150);
+        let during = s.inputs_at(OPENS_MS + 10 * MS_PER_HOUR);
+        assert!(!during.window.as_ref().unwrap().closed);
+        assert_eq!(during.headroom_idr(), 10_000 - 150);
     }
 }

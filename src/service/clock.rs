@@ -1,8 +1,15 @@
-//! The clock task: evaluates the stale-feed rule once a second.
+//! The wall clock the monitor runs on, and the clock task.
+//!
+//! The live monitor decides which closure is current from a [`WallClock`] (the system's
+//! in production, an injected one in tests) and the calendar. Once a second the clock
+//! task reads it: when the rails close or reopen it publishes the new [`RailsNow`] (the
+//! projector re-projects) and resolves the alerts of a closure the clock has left; then
+//! it evaluates the stale-feed rule, armed only while the rails are closed.
 //!
 //! It runs entirely on tokio's clock (`tokio::time::{interval, Instant}`): the silence
 //! timer restarts when the sequencer reports applied events, so tests drive it with
-//! `tokio::time::pause` / `advance` instead of sleeping.
+//! `tokio::time::pause` / `advance` (and [`TokioClock`] as the wall clock) instead of
+//! sleeping.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,12 +18,55 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::engine::Inner;
-use super::{lock, now_unix_ms};
+use super::lock;
+use crate::monitor::state::RailsNow;
 
-/// How often the stale-feed rule is evaluated.
+/// How often the rails and the stale-feed rule are evaluated.
 const CLOCK_TICK: Duration = Duration::from_secs(1);
 
-/// Evaluates the stale-feed rule every [`CLOCK_TICK`] until `shutdown` turns true.
+/// Where "now" comes from, Unix ms.
+pub trait WallClock: Send + Sync {
+    /// The current time, Unix ms (UTC).
+    fn now_unix_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl WallClock for SystemClock {
+    fn now_unix_ms(&self) -> i64 {
+        super::now_unix_ms()
+    }
+}
+
+/// A wall clock that starts at a given moment and then follows tokio's clock, so a test
+/// with `tokio::time::pause` moves it with `advance` (and a running test at real speed).
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    start_unix_ms: i64,
+    started: Instant,
+}
+
+impl TokioClock {
+    /// A clock reading `start_unix_ms` now (call inside the runtime whose clock it follows).
+    pub fn starting_at(start_unix_ms: i64) -> Self {
+        Self {
+            start_unix_ms,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl WallClock for TokioClock {
+    fn now_unix_ms(&self) -> i64 {
+        let elapsed_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.start_unix_ms.saturating_add(elapsed_ms)
+    }
+}
+
+/// Evaluates the rails and the stale-feed rule every [`CLOCK_TICK`] until `shutdown`
+/// turns true.
 pub(super) async fn run_clock(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
     let mut applied = inner.applied_events.subscribe();
     let mut last_event = Instant::now();
@@ -35,16 +85,17 @@ pub(super) async fn run_clock(inner: Arc<Inner>, mut shutdown: watch::Receiver<b
 
 /// One evaluation after `silence` without an applied event.
 fn evaluate(inner: &Inner, silence: Duration) {
+    let now = inner.clock.now_unix_ms();
     let silent_minutes = silence.as_secs_f64() / 60.0;
-    let (open, hour) = {
+    let (rails, hour) = {
         let state = lock(&inner.state);
-        (state.window_open(), state.inputs_elapsed_hours())
+        let rails = RailsNow::at(state.calendar(), now);
+        (rails, state.inputs_at(now).elapsed_hours())
     };
-    lock(&inner.alerts).on_clock(
-        inner.observer.as_ref(),
-        silent_minutes,
-        open,
-        hour,
-        now_unix_ms(),
-    );
+    inner.rails.send_if_modified(|current| {
+        let moved = *current != rails;
+        *current = rails;
+        moved
+    });
+    lock(&inner.alerts).on_clock(inner.observer.as_ref(), silent_minutes, rails, hour, now);
 }

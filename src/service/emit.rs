@@ -185,6 +185,39 @@ impl ProjectionPublished {
     }
 }
 
+/// Alerts saved before a restart fire again under the same ids (no new transition).
+pub(super) struct AlertsRestored<'a> {
+    /// The alerts firing.
+    pub firing: &'a [Alert],
+}
+
+impl AlertsRestored<'_> {
+    pub(super) fn emit(self, observer: &dyn EngineObserver) {
+        for a in self.firing {
+            info!(
+                message = "alert still firing after restart",
+                id = %a.id,
+                rule = a.rule.as_str(),
+                severity = ?a.severity
+            );
+            observer.on_alert(a);
+        }
+    }
+}
+
+/// The alert ledger could not be saved; alerts still fire, but a restart may fire them
+/// again.
+pub(super) struct AlertLedgerFailed<'a> {
+    /// Why.
+    pub error: &'a crate::store::StoreError,
+}
+
+impl AlertLedgerFailed<'_> {
+    pub(super) fn emit(self) {
+        warn!(message = "alert ledger not saved", error = %self.error);
+    }
+}
+
 /// An alert fired or resolved, whichever rule (projection or clock) raised it.
 pub(super) struct AlertTransition {
     /// The transition.
@@ -205,7 +238,8 @@ impl AlertTransition {
             state = ?a.state,
             severity = ?a.severity,
             window_hour = a.window_hour,
-            summary = %a.summary
+            summary = %a.summary,
+            resolution_reason = a.resolution_reason.as_deref().unwrap_or("")
         );
         observer.on_alert(a);
         let _ = subscribers.send(Arc::new(self.alert));

@@ -6,11 +6,10 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::{info, warn};
 
 use super::alert_hub::AlertHub;
+use super::clock::{SystemClock, WallClock};
 use super::emit::{EventRejected, ReserveRejected, StateRebuilt};
 use super::sequencer::{COMMAND_QUEUE, Command, run_sequencer};
-use super::{
-    EngineError, EngineObserver, IngestCounts, NoObserver, PublishedProjection, lock, now_unix_ms,
-};
+use super::{EngineError, EngineObserver, IngestCounts, NoObserver, PublishedProjection, lock};
 use crate::config::Config;
 use crate::model::user_base::UserBase;
 use crate::model::window::WeekendWindow;
@@ -18,7 +17,8 @@ use crate::monitor::alerts::{Alert, AlertThresholds};
 use crate::monitor::calendar::{MS_PER_DAY, WindowCalendar};
 use crate::monitor::event::{EventLimits, Rejection, WithdrawalEvent};
 use crate::monitor::projection::Projector;
-use crate::monitor::state::{MonitorState, ProjectionInputs, ReservePosition};
+use crate::monitor::state::{MonitorState, ProjectionInputs, RailsNow, ReservePosition};
+use crate::store::alerts::AlertLedger;
 use crate::store::{EventStore, Recovered};
 
 /// What the sequencer, projector and clock share.
@@ -36,6 +36,10 @@ pub(super) struct Inner {
     pub(super) alerts: Mutex<AlertHub>,
     pub(super) sequencer: Mutex<Option<std::thread::JoinHandle<()>>>,
     pub(super) observer: Arc<dyn EngineObserver>,
+    /// The wall clock that decides which closure is current.
+    pub(super) clock: Arc<dyn WallClock>,
+    /// Where the rails stand, updated by the clock task; the projector re-projects on a change.
+    pub(super) rails: watch::Sender<RailsNow>,
 }
 
 /// The monitor engine; cheap to clone.
@@ -72,15 +76,29 @@ impl Engine {
         Self::open_with(config, &users, Arc::new(NoObserver))
     }
 
-    /// [`Engine::open`] over the user base `users`, reporting to `observer`.
+    /// [`Engine::open`] over the user base `users`, reporting to `observer`, on the system
+    /// clock.
     pub fn open_with(
         config: Config,
         users: &UserBase,
         observer: Arc<dyn EngineObserver>,
     ) -> Result<Self, EngineError> {
+        Self::open_with_clock(config, users, observer, Arc::new(SystemClock))
+    }
+
+    /// [`Engine::open_with`] on the wall clock `clock` (which decides whether the rails are
+    /// closed and which closure is current).
+    pub fn open_with_clock(
+        config: Config,
+        users: &UserBase,
+        observer: Arc<dyn EngineObserver>,
+        clock: Arc<dyn WallClock>,
+    ) -> Result<Self, EngineError> {
         let projector = Projector::new(&config, users)?;
-        let (store, recovered) = EventStore::open(std::path::Path::new(&config.monitor.data_dir))?;
+        let data_dir = std::path::Path::new(&config.monitor.data_dir);
+        let (store, recovered) = EventStore::open(data_dir)?;
         let state = rebuild_state(&config, &recovered);
+        let rails = RailsNow::at(state.calendar(), clock.now_unix_ms());
         StateRebuilt {
             events: recovered.events.len(),
             state_version: state.version(),
@@ -99,12 +117,16 @@ impl Engine {
             commands: Mutex::new(Some(sender)),
             latest: watch::Sender::new(None),
             projections: broadcast::Sender::new(buffer),
-            alerts: Mutex::new(AlertHub::new(
+            alerts: Mutex::new(AlertHub::restore(
                 AlertThresholds::from_config(&config.monitor),
                 buffer,
-            )),
+                AlertLedger::new(data_dir),
+                observer.as_ref(),
+            )?),
             sequencer: Mutex::new(None),
             observer,
+            clock,
+            rails: watch::Sender::new(rails),
             config,
         });
         let max_group = inner.config.monitor.group_commit_max_events as usize;
@@ -138,7 +160,7 @@ impl Engine {
     pub fn validate(&self, events: &[WithdrawalEvent]) -> Result<(), EngineError> {
         let m = &self.inner.config.monitor;
         let limits = EventLimits {
-            now_unix_ms: now_unix_ms(),
+            now_unix_ms: self.inner.clock.now_unix_ms(),
             max_skew_ms: (m.max_clock_skew_minutes * 60_000.0) as i64,
             max_age_ms: (m.max_event_age_days * MS_PER_DAY as f64) as i64,
         };
@@ -241,9 +263,14 @@ impl Engine {
         lock(&self.inner.alerts).subscribe()
     }
 
-    /// A snapshot of the projection inputs (the state).
+    /// A snapshot of the projection inputs (the state) at the engine's clock.
     pub fn inputs(&self) -> ProjectionInputs {
-        lock(&self.inner.state).inputs()
+        lock(&self.inner.state).inputs_at(self.inner.clock.now_unix_ms())
+    }
+
+    /// The engine's wall clock now, Unix ms.
+    pub fn now_unix_ms(&self) -> i64 {
+        self.inner.clock.now_unix_ms()
     }
 
     /// Stops accepting commands, lets the sequencer finish the queued ones (each already

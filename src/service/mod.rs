@@ -11,7 +11,10 @@
 //!   runs the projection on rayon; while it runs newer versions coalesce (at most one in
 //!   flight, the latest state wins). Each projection is published to a `watch` (latest)
 //!   and a bounded `broadcast` (subscribers that lag are told how many they missed).
-//! - [`clock`] (a tokio task): evaluates the stale-feed rule once a second on tokio's
+//! - [`clock`]: the injected [`WallClock`] that decides whether the rails are closed, and
+//!   a tokio task that once a second resolves the alerts of a closure the clock has left
+//!   (reason "rails reopened"), wakes the projector when the rails close or reopen, and
+//!   evaluates the stale-feed rule (armed only while the rails are closed); on tokio's
 //!   clock, so tests drive it with `tokio::time::pause` / `advance`.
 //! - [`alert_hub`]: the alert rules' state and the bounded alert `broadcast`; a subscriber
 //!   first gets the firing alerts.
@@ -30,6 +33,7 @@ mod sequencer;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use clock::{SystemClock, TokioClock, WallClock};
 pub use engine::Engine;
 pub use observer::{EngineObserver, NoObserver};
 

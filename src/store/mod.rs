@@ -12,6 +12,9 @@
 //!
 //! Tables: `events` (sequence number → JSON of the validated event, in acceptance order;
 //! duplicates are never written) and `meta` (`reserve` → JSON of the reserve position).
+//! The alert rules' decisions live beside the log in [`alerts::AlertLedger`].
+
+pub mod alerts;
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +39,14 @@ pub enum StoreError {
     #[error("cannot create data directory {path}: {source}")]
     Directory {
         /// The directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file beside the database could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,

@@ -9,10 +9,11 @@ use sentinel::metrics::Metrics;
 use sentinel::model::conditional::ConditionalModel;
 use sentinel::model::user_base::UserBase;
 use sentinel::model::window::WeekendWindow;
+use sentinel::monitor::calendar::MS_PER_HOUR;
 use sentinel::monitor::calendar::WindowCalendar;
 use sentinel::monitor::event::WithdrawalEvent;
 use sentinel::monitor::synthetic::SyntheticWeekend;
-use sentinel::service::{Engine, EngineObserver, now_unix_ms};
+use sentinel::service::{Engine, EngineObserver, NoObserver, TokioClock, WallClock, now_unix_ms};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -43,6 +44,44 @@ pub fn test_config(data_dir: &std::path::Path) -> Config {
 /// Starts the monitor on 127.0.0.1:0.
 pub async fn start(config: Config) -> TestServer {
     serve(Engine::open(config).expect("engine opens")).await
+}
+
+/// A wall clock that never moves.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub i64);
+
+impl WallClock for FixedClock {
+    fn now_unix_ms(&self) -> i64 {
+        self.0
+    }
+}
+
+/// Starts the monitor on 127.0.0.1:0 with its wall clock stopped at `clock_unix_ms`.
+pub async fn start_at(config: Config, clock_unix_ms: i64) -> TestServer {
+    let users = UserBase::synthetic(&config.user_base);
+    let clock = Arc::new(FixedClock(clock_unix_ms));
+    let engine =
+        Engine::open_with_clock(config, &users, Arc::new(NoObserver), clock).expect("engine opens");
+    serve(engine).await
+}
+
+/// An engine over the config's synthetic users, reporting to `observer`, on a
+/// [`TokioClock`] reading `clock_unix_ms` now.
+pub fn open_at(config: Config, observer: Arc<dyn EngineObserver>, clock_unix_ms: i64) -> Engine {
+    let users = UserBase::synthetic(&config.user_base);
+    let clock = Arc::new(TokioClock::starting_at(clock_unix_ms));
+    Engine::open_with_clock(config, &users, observer, clock).expect("engine opens")
+}
+
+/// Two minutes before the latest completed window reopens: the rails are closed and every
+/// event of that window is at most the allowed clock skew ahead.
+pub fn inside_last_window(config: &Config) -> i64 {
+    last_window_opening(config) + i64::from(config.window.hours) * MS_PER_HOUR - 2 * 60_000
+}
+
+/// The Thursday after the latest completed window, 10:00 WIB: the rails are open.
+pub fn thursday_after_last_window(config: &Config) -> i64 {
+    last_window_opening(config) + 6 * 24 * MS_PER_HOUR - 6 * MS_PER_HOUR
 }
 
 /// Starts the monitor on 127.0.0.1:0, exporting to the returned metrics.
@@ -202,10 +241,26 @@ pub fn spawn_server_process(
     data_dir: &std::path::Path,
     config: Option<&std::path::Path>,
 ) -> (Child, String) {
+    spawn_server_process_at(data_dir, config, None)
+}
+
+/// [`spawn_server_process`] with the server's wall clock starting at `clock_unix_ms` when
+/// given (`--clock-start-unix-ms`).
+pub fn spawn_server_process_at(
+    data_dir: &std::path::Path,
+    config: Option<&std::path::Path>,
+    clock_unix_ms: Option<i64>,
+) -> (Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sentinel"));
+    if let Some(clock) = clock_unix_ms {
+        command
+            .arg("serve")
+            .arg(format!("--clock-start-unix-ms={clock}"));
+    } else {
+        command.arg("serve");
+    }
     command
         .args([
-            "serve",
             "--grpc-addr",
             "127.0.0.1:0",
             "--metrics-addr",
