@@ -498,7 +498,7 @@ impl Default for MonitorConfig {
             seed: 7,
             target_breach_probability: 0.01,
             breach_warn_probability: 0.05,
-            breach_critical_probability: 0.25,
+            breach_critical_probability: 0.5,
             alert_clear_ratio: 0.8,
             alert_resolve_hours: 1.0,
             lead_detected_probability: 0.8,

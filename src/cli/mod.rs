@@ -4,6 +4,7 @@
 
 mod calendar;
 mod feed;
+mod replay;
 mod serve;
 mod simulate;
 mod tables;
@@ -42,6 +43,55 @@ pub enum Command {
     Feed(FeedArgs),
     /// Print a running monitor's alerts and projections as they arrive.
     Watch(WatchArgs),
+    /// Replay one simulated weekend through the monitor's rules in simulated time and print
+    /// the alert timeline (no live instance is touched).
+    Replay(ReplayArgs),
+    /// Backtest the alert policy on many simulated weekends per scenario: false pages,
+    /// detection and lead time per critical threshold.
+    BacktestAlerts(BacktestArgs),
+}
+
+/// Arguments of `sentinel replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// TOML configuration (scenarios, reserve, alert thresholds); defaults when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Scenario to simulate: normal, mild or severe.
+    #[arg(long, default_value = "severe", value_parser = parse_scenario)]
+    pub scenario: ScenarioName,
+    /// Seed of the simulated weekend (the same seed as `feed` gives the same weekend).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Typical retail withdrawal, IDR (events per hour = flow / this).
+    #[arg(long, default_value_t = 5_000_000)]
+    pub retail_event_idr: u64,
+    /// Monte Carlo paths per projection (default: monitor.paths of the config).
+    #[arg(long)]
+    pub projection_paths: Option<u32>,
+}
+
+/// Arguments of `sentinel backtest-alerts`.
+#[derive(Debug, clap::Args)]
+pub struct BacktestArgs {
+    /// TOML configuration (scenarios, reserve, alert thresholds); defaults when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Simulated weekends per scenario.
+    #[arg(long, default_value_t = 1_000)]
+    pub weekends: u64,
+    /// Seed of the first weekend (weekend i uses seed + i).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Monte Carlo paths per hourly projection.
+    #[arg(long, default_value_t = 1_000)]
+    pub projection_paths: u32,
+    /// Typical retail withdrawal, IDR (larger = fewer events, the same hourly flows).
+    #[arg(long, default_value_t = 1_000_000_000)]
+    pub retail_event_idr: u64,
+    /// Also write the report to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `sentinel calendar`.
@@ -253,6 +303,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Calendar(args) => calendar::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Replay(args) => replay::run_replay(args),
+        Command::BacktestAlerts(args) => replay::run_backtest(args),
         Command::Feed(args) => feed::run(args),
         Command::Watch(args) => watch::run(args),
     }

@@ -600,7 +600,7 @@ mod tests {
         assert_eq!(fired[0].severity, Severity::Warning);
         let held = engine.on_projection(&projection_with(0.045, 2.0), closed(), 2);
         assert!(held.is_empty(), "held by the clear ratio");
-        let escalated = engine.on_projection(&projection_with(0.30, 3.0), closed(), 3);
+        let escalated = engine.on_projection(&projection_with(0.60, 3.0), closed(), 3);
         assert_eq!(escalated.len(), 2);
         assert_eq!(escalated[0].state, AlertState::Resolved);
         assert_eq!(escalated[1].severity, Severity::Critical);
@@ -611,7 +611,7 @@ mod tests {
         );
         assert!(
             engine
-                .on_projection(&projection_with(0.30, 4.5), closed(), 5)
+                .on_projection(&projection_with(0.60, 4.5), closed(), 5)
                 .is_empty()
         );
         assert!(
@@ -669,7 +669,7 @@ mod tests {
     #[test]
     fn the_clock_passing_the_reopening_resolves_every_alert_and_open_rails_fire_nothing() {
         let mut engine = AlertEngine::new(AlertThresholds::from_config(&MonitorConfig::default()));
-        let fired = engine.on_projection(&projection_with(0.30, 3.0), closed(), 1);
+        let fired = engine.on_projection(&projection_with(0.60, 3.0), closed(), 1);
         assert_eq!(
             fired[0].id,
             format!("breach_probability-critical-{OPENS_MS}-1")
@@ -704,7 +704,7 @@ mod tests {
         let t = AlertThresholds::from_config(&MonitorConfig::default());
         let mut engine = AlertEngine::new(t);
         engine.on_projection(&projection_with(0.06, 1.0), closed(), 1);
-        engine.on_projection(&projection_with(0.30, 2.0), closed(), 2);
+        engine.on_projection(&projection_with(0.60, 2.0), closed(), 2);
         let before = engine.firing();
         assert_eq!(
             before[0].id,
@@ -714,7 +714,7 @@ mod tests {
         assert_eq!(restored.firing(), before);
         assert!(
             restored
-                .on_projection(&projection_with(0.30, 2.5), closed(), 3)
+                .on_projection(&projection_with(0.60, 2.5), closed(), 3)
                 .is_empty()
         );
     }

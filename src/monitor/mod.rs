@@ -12,5 +12,6 @@ pub mod calendar;
 pub mod estimate;
 pub mod event;
 pub mod projection;
+pub mod replay;
 pub mod state;
 pub mod synthetic;

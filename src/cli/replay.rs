@@ -1,0 +1,224 @@
+//! `sentinel replay` (one simulated weekend through the monitor's rules in simulated time,
+//! printing the alert timeline) and `sentinel backtest-alerts` (thousands of weekends per
+//! scenario: false pages, detection and lead time per critical threshold).
+
+use std::fmt::Write as _;
+
+use anyhow::Context;
+use sentinel::config::{Config, ScenarioName};
+use sentinel::model::conditional::ConditionalModel;
+use sentinel::model::user_base::UserBase;
+use sentinel::model::window::WeekendWindow;
+use sentinel::monitor::alerts::{AlertState, AlertThresholds};
+use sentinel::monitor::calendar::WindowCalendar;
+use sentinel::monitor::projection::Projector;
+use sentinel::monitor::replay::{
+    BacktestPlan, PolicyRow, Timeline, evaluate_policy, replay, replay_many,
+};
+use sentinel::monitor::state::{MonitorState, ReservePosition};
+use sentinel::monitor::synthetic::SyntheticWeekend;
+
+use super::{BacktestArgs, ReplayArgs, load_config};
+
+/// The closure the replays are dated in: 2026-11-20 16:00 WIB (any closure would do; the
+/// clock of a replay is simulated).
+const REPLAY_OPENS_MS: i64 = 1_795_165_200_000;
+
+/// Critical P(breach) thresholds and persistences the backtest tabulates.
+const THRESHOLDS: [f64; 4] = [0.10, 0.25, 0.50, 0.75];
+const PERSISTENCE_HOURS: [u32; 3] = [1, 2, 3];
+
+/// Everything a replay needs from the configuration.
+struct Rig {
+    projector: Projector,
+    thresholds: AlertThresholds,
+    state: MonitorState,
+    users: UserBase,
+}
+
+fn rig(config: &Config, projection_paths: Option<u32>) -> anyhow::Result<Rig> {
+    let mut config = config.clone();
+    if let Some(paths) = projection_paths {
+        config.monitor.paths = paths;
+    }
+    config.validate().context("--projection-paths")?;
+    let users = UserBase::synthetic(&config.user_base);
+    let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
+    let state = MonitorState::new(
+        calendar,
+        config.monitor.unspecified_institutional_min_idr,
+        ReservePosition::immediate(config.monitor.initial_reserve_idr),
+    );
+    Ok(Rig {
+        projector: Projector::new(&config, &users).context("scenario parameters")?,
+        thresholds: AlertThresholds::from_config(&config.monitor),
+        state,
+        users,
+    })
+}
+
+fn model(
+    config: &Config,
+    users: &UserBase,
+    name: ScenarioName,
+) -> anyhow::Result<ConditionalModel> {
+    ConditionalModel::new(config.scenarios.get(name), users, config.window.hours)
+        .context("scenario parameters")
+}
+
+pub(super) fn run_replay(args: ReplayArgs) -> anyhow::Result<()> {
+    let config = load_config(args.config.as_deref())?;
+    let rig = rig(&config, args.projection_paths)?;
+    let weekend = SyntheticWeekend {
+        seed: args.seed,
+        opens_at_unix_ms: REPLAY_OPENS_MS,
+        retail_event_idr: args.retail_event_idr,
+    };
+    let events = weekend.events(&model(&config, &rig.users, args.scenario)?);
+    let timeline = replay(
+        &rig.projector,
+        rig.thresholds,
+        rig.state,
+        &events,
+        REPLAY_OPENS_MS,
+    );
+    print!("{}", render_timeline(args.scenario, args.seed, &timeline));
+    Ok(())
+}
+
+fn render_timeline(scenario: ScenarioName, seed: u64, t: &Timeline) -> String {
+    let mut out = format!(
+        "REPLAY {scenario} weekend, seed {seed} (simulated time; no live instance touched)\n"
+    );
+    for a in &t.transitions {
+        let state = if a.state == AlertState::Firing {
+            "FIRING  "
+        } else {
+            "RESOLVED"
+        };
+        let _ = writeln!(
+            out,
+            "  h{:>5.1}  {state} {:<8} {:<20} {}",
+            a.window_hour,
+            a.severity.as_str(),
+            a.rule.as_str(),
+            a.resolution_reason.as_deref().unwrap_or(&a.summary)
+        );
+    }
+    let _ = match t.breach_hour {
+        Some(h) => writeln!(out, "  reserve breached in hour {h}"),
+        None => writeln!(out, "  the reserve held all weekend"),
+    };
+    out
+}
+
+pub(super) fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
+    let config = load_config(args.config.as_deref())?;
+    let rig = rig(&config, Some(args.projection_paths))?;
+    let plan = BacktestPlan {
+        weekends: args.weekends,
+        seed: args.seed,
+        retail_event_idr: args.retail_event_idr,
+        opens_at_unix_ms: REPLAY_OPENS_MS,
+    };
+    let mut report = format!(
+        "ALERT BACKTEST: {} weekends per scenario, seed {}, reserve Rp {:.1} bn from the close, \
+         {} projection paths\n",
+        args.weekends,
+        args.seed,
+        config.monitor.initial_reserve_idr as f64 / 1e9,
+        args.projection_paths
+    );
+    for name in ScenarioName::ALL {
+        let model = model(&config, &rig.users, name)?;
+        let timelines = replay_many(&rig.projector, rig.thresholds, &model, &rig.state, plan);
+        report.push_str(&render_scenario(name, &timelines, &config));
+    }
+    print!("{report}");
+    if let Some(path) = &args.out {
+        std::fs::write(path, &report)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn render_scenario(name: ScenarioName, timelines: &[Timeline], config: &Config) -> String {
+    let configured = evaluate_configured(timelines);
+    let mut out = format!(
+        "\n{name}: {} of {} weekends breach; configured rules: critical page on {:.1}% of calm \
+         weekends, {:.1}% of breaching ones paged ahead (median lead {})\n",
+        configured.breaching_weekends,
+        timelines.len(),
+        configured.false_page_rate * 100.0,
+        configured.detection_rate * 100.0,
+        hours(configured.median_lead_hours)
+    );
+    let _ = writeln!(
+        out,
+        "  critical P(breach) >= | for h | false pages (calm) | detected (breaching) | median lead"
+    );
+    for threshold in THRESHOLDS {
+        for persistence in PERSISTENCE_HOURS {
+            let row = evaluate_policy(timelines, threshold, persistence);
+            let marker = if (threshold - config.monitor.breach_critical_probability).abs() < 1e-9
+                && persistence == 1
+            {
+                " (configured)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "{}{marker}", render_row(&row));
+        }
+    }
+    out
+}
+
+fn render_row(r: &PolicyRow) -> String {
+    format!(
+        "  {:>20.2} | {:>5} | {:>17.1}% | {:>19.1}% | {}",
+        r.threshold,
+        r.persistence_hours,
+        r.false_page_rate * 100.0,
+        r.detection_rate * 100.0,
+        hours(r.median_lead_hours)
+    )
+}
+
+/// The configured rules as they actually ran (P(breach) or time-to-insolvency, critical).
+fn evaluate_configured(timelines: &[Timeline]) -> PolicyRow {
+    let calm: Vec<&Timeline> = timelines
+        .iter()
+        .filter(|t| t.breach_hour.is_none())
+        .collect();
+    let breaching: Vec<&Timeline> = timelines
+        .iter()
+        .filter(|t| t.breach_hour.is_some())
+        .collect();
+    let false_pages = calm
+        .iter()
+        .filter(|t| t.first_critical_page().is_some())
+        .count();
+    let mut leads: Vec<f64> = breaching
+        .iter()
+        .filter_map(|t| {
+            let breach = f64::from(t.breach_hour?);
+            let page = t.first_critical_page()?;
+            (page < breach).then_some(breach - page)
+        })
+        .collect();
+    leads.sort_by(f64::total_cmp);
+    let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    PolicyRow {
+        threshold: f64::NAN,
+        persistence_hours: 1,
+        calm_weekends: calm.len(),
+        false_page_rate: share(false_pages, calm.len()),
+        breaching_weekends: breaching.len(),
+        detection_rate: share(leads.len(), breaching.len()),
+        median_lead_hours: (!leads.is_empty()).then(|| leads[(leads.len() - 1) / 2]),
+    }
+}
+
+fn hours(h: Option<f64>) -> String {
+    h.map_or_else(|| "-".to_owned(), |h| format!("{h:.0} h"))
+}
