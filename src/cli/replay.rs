@@ -13,7 +13,7 @@ use sentinel::monitor::alerts::{AlertState, AlertThresholds};
 use sentinel::monitor::calendar::WindowCalendar;
 use sentinel::monitor::projection::Projector;
 use sentinel::monitor::replay::{
-    BacktestPlan, PolicyRow, Timeline, evaluate_policy, replay, replay_many,
+    BacktestPlan, PolicyRow, Timeline, evaluate_configured, evaluate_policy, replay, replay_many,
 };
 use sentinel::monitor::state::{MonitorState, ReservePosition};
 use sentinel::monitor::synthetic::SyntheticWeekend;
@@ -182,41 +182,6 @@ fn render_row(r: &PolicyRow) -> String {
         r.detection_rate * 100.0,
         hours(r.median_lead_hours)
     )
-}
-
-/// The configured rules as they actually ran (P(breach) or time-to-insolvency, critical).
-fn evaluate_configured(timelines: &[Timeline]) -> PolicyRow {
-    let calm: Vec<&Timeline> = timelines
-        .iter()
-        .filter(|t| t.breach_hour.is_none())
-        .collect();
-    let breaching: Vec<&Timeline> = timelines
-        .iter()
-        .filter(|t| t.breach_hour.is_some())
-        .collect();
-    let false_pages = calm
-        .iter()
-        .filter(|t| t.first_critical_page().is_some())
-        .count();
-    let mut leads: Vec<f64> = breaching
-        .iter()
-        .filter_map(|t| {
-            let breach = f64::from(t.breach_hour?);
-            let page = t.first_critical_page()?;
-            (page < breach).then_some(breach - page)
-        })
-        .collect();
-    leads.sort_by(f64::total_cmp);
-    let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
-    PolicyRow {
-        threshold: f64::NAN,
-        persistence_hours: 1,
-        calm_weekends: calm.len(),
-        false_page_rate: share(false_pages, calm.len()),
-        breaching_weekends: breaching.len(),
-        detection_rate: share(leads.len(), breaching.len()),
-        median_lead_hours: (!leads.is_empty()).then(|| leads[(leads.len() - 1) / 2]),
-    }
 }
 
 fn hours(h: Option<f64>) -> String {

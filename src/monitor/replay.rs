@@ -154,37 +154,46 @@ pub fn evaluate_policy(
     threshold: f64,
     persistence_hours: u32,
 ) -> PolicyRow {
-    let page_hour = |t: &Timeline| -> Option<u32> {
+    let page_hour = |t: &Timeline| -> Option<f64> {
         let mut run = 0;
         t.breach_probability_by_hour
             .iter()
             .enumerate()
             .find_map(|(h, &p)| {
                 run = if p >= threshold { run + 1 } else { 0 };
-                (run >= persistence_hours.max(1)).then_some(h as u32 + 1)
+                (run >= persistence_hours.max(1)).then_some(f64::from(h as u32 + 1))
             })
     };
-    let calm: Vec<&Timeline> = timelines
-        .iter()
-        .filter(|t| t.breach_hour.is_none())
-        .collect();
-    let breaching: Vec<&Timeline> = timelines
-        .iter()
-        .filter(|t| t.breach_hour.is_some())
-        .collect();
+    PolicyRow {
+        threshold,
+        persistence_hours,
+        ..evaluate(timelines, page_hour)
+    }
+}
+
+/// The configured rules as they actually ran: the first predictive critical page
+/// ([`Timeline::first_critical_page`]); `threshold` is NaN.
+pub fn evaluate_configured(timelines: &[Timeline]) -> PolicyRow {
+    evaluate(timelines, Timeline::first_critical_page)
+}
+
+/// False-page rate, detection rate and median lead of the page hours `page_hour` gives.
+fn evaluate(timelines: &[Timeline], page_hour: impl Fn(&Timeline) -> Option<f64>) -> PolicyRow {
+    let (breaching, calm): (Vec<&Timeline>, Vec<&Timeline>) =
+        timelines.iter().partition(|t| t.breach_hour.is_some());
     let false_pages = calm.iter().filter(|t| page_hour(t).is_some()).count();
     let mut leads: Vec<f64> = breaching
         .iter()
         .filter_map(|t| {
-            let (page, breach) = (page_hour(t)?, t.breach_hour?);
-            (page < breach).then(|| f64::from(breach - page))
+            let (page, breach) = (page_hour(t)?, f64::from(t.breach_hour?));
+            (page < breach).then_some(breach - page)
         })
         .collect();
     leads.sort_by(f64::total_cmp);
     let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
     PolicyRow {
-        threshold,
-        persistence_hours,
+        threshold: f64::NAN,
+        persistence_hours: 1,
         calm_weekends: calm.len(),
         false_page_rate: share(false_pages, calm.len()),
         breaching_weekends: breaching.len(),
