@@ -143,3 +143,42 @@ fn the_calendar_command_lists_closures_and_refuses_a_missing_year() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("2027"));
 }
+
+/// `hour`:00 WIB on a 2026 date, Unix ms.
+fn wib_ms(month: i8, day: i8, hour: i8) -> i64 {
+    let days = date(2026, month, day)
+        .duration_since(date(1970, 1, 1))
+        .as_secs()
+        / 86_400;
+    (days * 24 + i64::from(hour) - 7) * 3_600_000
+}
+
+#[test]
+fn the_live_monitor_watches_the_lebaran_closure_for_its_whole_length() {
+    use sentinel::model::user_base::UserBase;
+    use sentinel::service::{Engine, NoObserver, WallClock};
+    use std::sync::Arc;
+
+    #[derive(Debug)]
+    struct Fixed(i64);
+    impl WallClock for Fixed {
+        fn now_unix_ms(&self) -> i64 {
+            self.0
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.monitor.data_dir = dir.path().display().to_string();
+    let users = UserBase::synthetic(&config.user_base);
+    // Monday 23 March 2026, 12:00 WIB: a cuti bersama day inside the Idul Fitri closure.
+    let clock = Arc::new(Fixed(wib_ms(3, 23, 12)));
+    let engine = Engine::open_with_clock(config, &users, Arc::new(NoObserver), clock).unwrap();
+    let inputs = engine.inputs();
+    let window = inputs
+        .window
+        .expect("the rails are closed: a closure is current");
+    assert_eq!(window.opens_at_unix_ms, wib_ms(3, 17, 16));
+    assert!(!window.closed);
+    assert_eq!(inputs.window_hours, 185);
+    assert_eq!(window.retail_hourly_idr.len(), 185);
+}

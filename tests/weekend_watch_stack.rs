@@ -130,12 +130,10 @@ fn spawn(name: &str, command: &mut Command, log_dir: &Path) -> (String, Child) {
 /// reopened, Unix ms.
 fn drill_clock_unix_ms() -> i64 {
     use sentinel::config::Config;
-    use sentinel::model::window::WeekendWindow;
-    use sentinel::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
-    let window = Config::default().window;
-    let calendar = WindowCalendar::new(WeekendWindow::from_config(&window));
+    use sentinel::monitor::calendar::WindowCalendar;
+    let calendar = WindowCalendar::of_config(&Config::default()).unwrap();
     let opens = calendar.completed_window_opening(sentinel::service::now_unix_ms(), 1);
-    opens + i64::from(window.hours) * MS_PER_HOUR - 20 * 60_000
+    calendar.closes_at(opens) - 20 * 60_000
 }
 
 fn shorten_for_durations(rules: &str) -> String {

@@ -8,7 +8,6 @@ use super::{FeedArgs, load_config, runtime};
 use sentinel::grpc::client::Client;
 use sentinel::model::conditional::ConditionalModel;
 use sentinel::model::user_base::UserBase;
-use sentinel::model::window::WeekendWindow;
 use sentinel::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
 use sentinel::monitor::event::WithdrawalEvent;
 use sentinel::monitor::synthetic::SyntheticWeekend;
@@ -30,7 +29,7 @@ pub(super) fn run(args: FeedArgs) -> anyhow::Result<()> {
         config.window.hours,
     )
     .context("scenario parameters")?;
-    let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
+    let calendar = WindowCalendar::of_config(&config).context("calendar")?;
     let now = now_unix_ms();
     let opens_at_unix_ms = if args.current {
         calendar

@@ -151,7 +151,12 @@ impl ConditionalModel {
         mut on_flow: impl FnMut(SimulatedFlow),
     ) -> ShortfallOutcome {
         ledger.reset();
-        let hours = self.window_hours();
+        // A projection runs to its own closure's end (the schedule's length); a model built
+        // for a longer horizon stops there.
+        let hours = match reserve.usable_idr_by_hour.len() {
+            0 => self.window_hours(),
+            n => self.window_hours().min(n as u32),
+        };
         let elapsed = start.elapsed_hours.clamp(0.0, hours as f64);
         let first_hour = (elapsed.floor() as u32).min(hours.saturating_sub(1));
         let retail_total_idr = self.process.retail_total_idr();

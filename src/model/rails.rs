@@ -130,6 +130,12 @@ impl RailCalendar {
         })
     }
 
+    /// 1 January of the first covered year, if any year is covered.
+    pub fn first_covered_day(&self) -> Option<Date> {
+        let year = *self.covered_years.first()?;
+        Date::new(year, 1, 1).ok()
+    }
+
     /// Whether RTGS and SKN settle on `day`: Monday to Friday and not a holiday.
     pub fn is_business_day(&self, day: Date) -> Result<bool, CalendarError> {
         if !self.covered_years.contains(&day.year()) {

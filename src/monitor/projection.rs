@@ -82,12 +82,23 @@ pub struct Projector {
 }
 
 impl Projector {
-    /// Prepares the scenarios of `config` over `users`.
+    /// Prepares the scenarios of `config` over `users` for the weekly window.
     pub fn new(config: &Config, users: &UserBase) -> Result<Self, ParamError> {
+        Self::with_horizon(config, users, config.window.hours)
+    }
+
+    /// Prepares the scenarios for closures of up to `max_hours` (each projection runs to its
+    /// own closure's end).
+    pub fn with_horizon(
+        config: &Config,
+        users: &UserBase,
+        max_hours: u32,
+    ) -> Result<Self, ParamError> {
+        let hours = max_hours.max(config.window.hours);
         let models = ScenarioName::ALL
             .iter()
             .map(|&n| {
-                ConditionalModel::new(config.scenarios.get(n), users, config.window.hours)
+                ConditionalModel::new(config.scenarios.get(n), users, hours)
                     .map_err(|e| e.within_section(&format!("scenarios.{n}")))
             })
             .collect::<Result<_, _>>()?;

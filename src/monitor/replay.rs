@@ -57,7 +57,7 @@ pub fn replay(
     events: &[WithdrawalEvent],
     opens_at_unix_ms: i64,
 ) -> Timeline {
-    let hours = state.calendar().window_hours();
+    let hours = state.calendar().window_hours(opens_at_unix_ms);
     let mut engine = AlertEngine::new(thresholds);
     let mut timeline = Timeline {
         transitions: Vec::new(),

@@ -212,7 +212,7 @@ impl MonitorState {
         let at = event.occurred_at_unix_ms;
         self.latest_event_at_unix_ms = Some(self.latest_event_at_unix_ms.map_or(at, |l| l.max(at)));
         if let Some(opens) = self.calendar.window_containing(at) {
-            let hours = self.calendar.window_hours();
+            let hours = self.calendar.window_hours(opens);
             let window = self
                 .windows
                 .entry(opens)
@@ -257,7 +257,9 @@ impl MonitorState {
                 closed: !rails.closed,
                 ..w.clone()
             }),
-            None if rails.closed => Some(WindowTally::new(opens, self.calendar.window_hours())),
+            None if rails.closed => {
+                Some(WindowTally::new(opens, self.calendar.window_hours(opens)))
+            }
             None => None,
         };
         self.snapshot(window)
@@ -282,7 +284,9 @@ impl MonitorState {
         ProjectionInputs {
             version: self.version,
             events_total: self.events_total,
-            window_hours: self.calendar.window_hours(),
+            window_hours: window.as_ref().map_or(self.calendar.weekly_hours(), |w| {
+                self.calendar.window_hours(w.opens_at_unix_ms)
+            }),
             window,
             reserve: self.reserve.clone(),
         }

@@ -12,7 +12,6 @@ use super::sequencer::{COMMAND_QUEUE, Command, run_sequencer};
 use super::{EngineError, EngineObserver, IngestCounts, NoObserver, PublishedProjection, lock};
 use crate::config::Config;
 use crate::model::user_base::UserBase;
-use crate::model::window::WeekendWindow;
 use crate::monitor::alerts::{Alert, AlertThresholds};
 use crate::monitor::calendar::{MS_PER_DAY, WindowCalendar};
 use crate::monitor::event::{EventLimits, Rejection, WithdrawalEvent};
@@ -49,8 +48,7 @@ pub struct Engine {
 }
 
 /// The state of `recovered` replayed over the config's calendar and reserve.
-fn rebuild_state(config: &Config, recovered: &Recovered) -> MonitorState {
-    let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
+fn rebuild_state(config: &Config, calendar: WindowCalendar, recovered: &Recovered) -> MonitorState {
     let reserve = recovered
         .reserve
         .clone()
@@ -94,10 +92,18 @@ impl Engine {
         observer: Arc<dyn EngineObserver>,
         clock: Arc<dyn WallClock>,
     ) -> Result<Self, EngineError> {
-        let projector = Projector::new(&config, users)?;
+        let calendar = WindowCalendar::of_config(&config)?;
+        if !calendar.is_dated(clock.now_unix_ms()) {
+            warn!(
+                message = "the clock is outside the years of the holiday list: the weekly window \
+                           applies; add the year to [calendar]",
+                weekly_hours = calendar.weekly_hours()
+            );
+        }
+        let projector = Projector::with_horizon(&config, users, calendar.max_window_hours())?;
         let data_dir = std::path::Path::new(&config.monitor.data_dir);
         let (store, recovered) = EventStore::open(data_dir)?;
-        let state = rebuild_state(&config, &recovered);
+        let state = rebuild_state(&config, calendar, &recovered);
         let rails = RailsNow::at(state.calendar(), clock.now_unix_ms());
         StateRebuilt {
             events: recovered.events.len(),

@@ -8,7 +8,6 @@ use sentinel::grpc::{self, pb};
 use sentinel::metrics::Metrics;
 use sentinel::model::conditional::ConditionalModel;
 use sentinel::model::user_base::UserBase;
-use sentinel::model::window::WeekendWindow;
 use sentinel::monitor::calendar::MS_PER_HOUR;
 use sentinel::monitor::calendar::WindowCalendar;
 use sentinel::monitor::event::WithdrawalEvent;
@@ -76,7 +75,8 @@ pub fn open_at(config: Config, observer: Arc<dyn EngineObserver>, clock_unix_ms:
 /// Two minutes before the latest completed window reopens: the rails are closed and every
 /// event of that window is at most the allowed clock skew ahead.
 pub fn inside_last_window(config: &Config) -> i64 {
-    last_window_opening(config) + i64::from(config.window.hours) * MS_PER_HOUR - 2 * 60_000
+    let calendar = WindowCalendar::of_config(config).unwrap();
+    calendar.closes_at(last_window_opening(config)) - 2 * 60_000
 }
 
 /// The Thursday after the latest completed window, 10:00 WIB: the rails are open.
@@ -158,7 +158,7 @@ impl TestServer {
 
 /// The opening of the latest fully closed window (so every event time is in the past).
 pub fn last_window_opening(config: &Config) -> i64 {
-    let calendar = WindowCalendar::new(WeekendWindow::from_config(&config.window));
+    let calendar = WindowCalendar::of_config(config).unwrap();
     calendar.completed_window_opening(now_unix_ms(), 1)
 }
 
