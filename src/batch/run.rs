@@ -12,7 +12,8 @@ use crate::batch::report::{
 use crate::config::{Config, ReserveConfig};
 use crate::model::insurance::{InsuranceReport, run_insurance_fund};
 use crate::model::liquidity::{
-    LiquidityView, ReservePosition, design_layers, test_reserve, withdrawal_fan,
+    LiquidityView, ReservePosition, design_layers, shortfall_outcomes, summarise_liquidity,
+    test_reserve, withdrawal_fan,
 };
 use crate::model::market::{MarketHistory, StressScenario};
 use crate::model::mc_error::{
@@ -27,7 +28,7 @@ use crate::model::solvency::{
     FirmResources, ReserveBasis, ScenarioDemand, market_loss_idr, stressed_balance_sheet,
 };
 use crate::model::stats::{DistributionSummary, quantile_sorted};
-use crate::model::tiers::{layer_plans, position_of};
+use crate::model::tiers::{LayerPlan, layer_plans, position_of};
 use crate::model::user_base::UserBase;
 use crate::model::var::{VarReport, var_suite};
 use crate::model::window::WeekendWindow;
@@ -115,39 +116,32 @@ pub fn run_batch_with_market(
 
     let planning = r.planning_scenario;
     let first_run = run_of(planning)?;
-    let recommendation = recommend(&ctx, &first_run, planning);
-    let mut planning_run = Some(first_run);
-    let recommended = position_of(&recommendation.layers);
+    let layers = design_recommended_layers(&ctx, &first_run);
+    let recommended = position_of(&layers);
     let rule_idr = r.rule_of_thumb_share * ctx.total_fiat;
-    let (fiat_reserve_idr, sheet_reserve) = match config.solvency.reserve_basis {
-        ReserveBasis::RuleOfThumb => (rule_idr, ReservePosition::immediate(rule_idr as u64)),
-        ReserveBasis::Recommended => (recommendation.reserve_idr, recommended.clone()),
-    };
-
-    let mut scenarios = BTreeMap::new();
-    let mut withdrawals_p99_idr = BTreeMap::new();
-    let mut sheet_liquidity = BTreeMap::new();
+    let rule = ReservePosition::immediate(rule_idr.floor() as u64);
+    let mut out = ScenarioOutputs::default();
     // The planning scenario first, so its run is freed before the next one is made.
-    let order =
-        std::iter::once(planning).chain(ScenarioName::ALL.into_iter().filter(|&n| n != planning));
-    for name in order {
-        let run = match planning_run.take_if(|_| name == planning) {
-            Some(run) => run,
-            None => run_of(name)?,
-        };
-        let sample = SortedSample::new(totals(&run));
-        withdrawals_p99_idr.insert(name, quantile_sorted(sample.sorted(), 0.99));
-        let target = r.target_shortfall_probability;
-        sheet_liquidity.insert(name, test_reserve(&run, &sheet_reserve, target));
-        if request.scenarios.contains(&name) {
-            let report = scenario_report(&ctx, &run, &sample, name, rule_idr, &recommended);
-            scenarios.insert(name, report);
-        }
+    let check = |name, run, out: &mut ScenarioOutputs| {
+        check_scenario(&ctx, request, name, &run, (&recommended, &rule), out)
+    };
+    let (planning_sizing, planning_view) = check(planning, first_run, &mut out);
+    for name in ScenarioName::ALL.into_iter().filter(|&n| n != planning) {
+        check(name, run_of(name)?, &mut out);
     }
-
+    let recommendation = recommend(&ctx, planning, layers, planning_view, planning_sizing);
+    let (fiat_reserve_idr, sheet_view): (f64, fn(&ScenarioLiquidity) -> &LiquidityView) =
+        match config.solvency.reserve_basis {
+            ReserveBasis::RuleOfThumb => (rule_idr, |v| &v.rule_of_thumb),
+            ReserveBasis::Recommended => (recommendation.reserve_idr, |v| &v.recommended),
+        };
     let demand = SheetInputs {
-        withdrawals_p99_idr,
-        liquidity: sheet_liquidity,
+        withdrawals_p99_idr: out.withdrawals_p99_idr,
+        liquidity: out
+            .liquidity
+            .iter()
+            .map(|(&name, v)| (name, sheet_view(v).clone()))
+            .collect(),
         fiat_reserve_idr,
         window_hours: window.hours,
     };
@@ -157,7 +151,7 @@ pub fn run_batch_with_market(
         request,
         users,
         window,
-        scenarios,
+        out.scenarios,
         recommendation,
         risk,
     ))
@@ -353,9 +347,9 @@ fn totals(run: &ScenarioRun) -> Vec<f64> {
     run.outcomes.iter().map(|o| o.total_idr() as f64).collect()
 }
 
-/// The recommendation: the cheapest instant + fast layers meeting the target P(shortfall)
-/// on the planning scenario's paths, tested hour by hour.
-fn recommend(ctx: &RunContext, run: &ScenarioRun, scenario: ScenarioName) -> Recommendation {
+/// The cheapest instant + fast layers meeting the target P(shortfall) on the planning
+/// scenario's paths `run`.
+fn design_recommended_layers(ctx: &RunContext, run: &ScenarioRun) -> Vec<LayerPlan> {
     let r = &ctx.config.reserve;
     let opportunity = r.overage_cost_per_year();
     let tiers = &ctx.config.tiers;
@@ -366,10 +360,19 @@ fn recommend(ctx: &RunContext, run: &ScenarioRun, scenario: ScenarioName) -> Rec
         r.target_shortfall_probability,
         r.frontier_step_share * ctx.total_fiat,
     );
-    let layers = layer_plans(tiers, &design, run.hours as u32, opportunity);
-    let liquidity = test_reserve(run, &position_of(&layers), r.target_shortfall_probability);
-    let sample = SortedSample::new(totals(run));
-    let sizing = ctx.sizing(&sample);
+    layer_plans(tiers, &design, run.hours as u32, opportunity)
+}
+
+/// The recommendation: `layers` with their hour-by-hour test `liquidity` on the planning
+/// scenario and that scenario's economic references `sizing` (both from its one pass).
+fn recommend(
+    ctx: &RunContext,
+    scenario: ScenarioName,
+    layers: Vec<LayerPlan>,
+    liquidity: LiquidityView,
+    sizing: ReserveSizing,
+) -> Recommendation {
+    let r = &ctx.config.reserve;
     let reserve_idr: f64 = layers.iter().map(|l| l.size_idr).sum();
     Recommendation {
         scenario,
@@ -390,14 +393,76 @@ fn recommend(ctx: &RunContext, run: &ScenarioRun, scenario: ScenarioName) -> Rec
     }
 }
 
+/// What the pass over the scenarios collects.
+#[derive(Default)]
+struct ScenarioOutputs {
+    /// The reports of the requested scenarios.
+    scenarios: BTreeMap<ScenarioName, ScenarioReport>,
+    /// p99 weekend withdrawals of every scenario, IDR.
+    withdrawals_p99_idr: BTreeMap<ScenarioName, f64>,
+    /// The recommended layers and the rule of thumb tested hour by hour, every scenario.
+    liquidity: BTreeMap<ScenarioName, ScenarioLiquidity>,
+}
+
+/// One scenario's single pass: its distribution, the hour-by-hour tests of the recommended
+/// layers and of the rule of thumb (`reserves`), and its report when requested. Returns the
+/// scenario's reserve sizing and the recommended layers' test (the recommendation's, for the
+/// planning scenario).
+fn check_scenario(
+    ctx: &RunContext,
+    request: &BatchRequest,
+    name: ScenarioName,
+    run: &ScenarioRun,
+    (recommended, rule): (&ReservePosition, &ReservePosition),
+    out: &mut ScenarioOutputs,
+) -> (ReserveSizing, LiquidityView) {
+    let target = ctx.config.reserve.target_shortfall_probability;
+    let sample = SortedSample::new(totals(run));
+    out.withdrawals_p99_idr
+        .insert(name, quantile_sorted(sample.sorted(), 0.99));
+    let rule_outcomes = shortfall_outcomes(run, rule);
+    let views = ScenarioLiquidity {
+        recommended: test_reserve(run, recommended, target),
+        rule_of_thumb: summarise_liquidity(run, rule, &rule_outcomes, target),
+    };
+    let sizing = ctx.sizing(&sample);
+    let result = (sizing.clone(), views.recommended.clone());
+    if request.scenarios.contains(&name) {
+        let checks = ScenarioChecks {
+            sizing,
+            rule_breach_hours: rule_outcomes.iter().map(|o| o.breach_hour).collect(),
+            rule_idr: rule.total_idr() as f64,
+            liquidity: views.clone(),
+            recommended,
+        };
+        out.scenarios
+            .insert(name, scenario_report(ctx, run, &sample, name, checks));
+    }
+    out.liquidity.insert(name, views);
+    result
+}
+
+/// What a scenario's report takes from the run's liquidity pass.
+struct ScenarioChecks<'a> {
+    /// Newsvendor, CVaR99, cost curve and policies.
+    sizing: ReserveSizing,
+    /// Per path, the first hour short of the rule of thumb (0 = never).
+    rule_breach_hours: Vec<u16>,
+    /// The rule of thumb, IDR.
+    rule_idr: f64,
+    /// The recommended layers and the rule of thumb, tested hour by hour.
+    liquidity: ScenarioLiquidity,
+    /// The recommended layers.
+    recommended: &'a ReservePosition,
+}
+
 /// One scenario's section of the report from its run and its sorted totals.
 fn scenario_report(
     ctx: &RunContext,
     run: &ScenarioRun,
     sample: &SortedSample,
     name: ScenarioName,
-    rule_idr: f64,
-    recommended: &ReservePosition,
+    checks: ScenarioChecks,
 ) -> ScenarioReport {
     let scenario = ctx.config.scenarios.get(name);
     let total_fiat = ctx.total_fiat;
@@ -407,8 +472,6 @@ fn scenario_report(
         .iter()
         .find(|p| p.failure_probability <= SAFE_FAILURE_PROBABILITY)
         .map_or(1.0, |p| p.reserve_share);
-    let rule_threshold = rule_idr.floor() as u64;
-    let target = ctx.config.reserve.target_shortfall_probability;
     let (mean_retail_idr, mean_institutional_idr, mean_institutional_jumps) = cohort_means(run);
     let share_of_fiat = share_summary(&summary, sample, total_fiat);
     ScenarioReport {
@@ -422,22 +485,19 @@ fn scenario_report(
         mean_institutional_idr,
         mean_institutional_jumps,
         mean_hourly_path: mean_hourly_path(run),
-        reserve: ctx.sizing(sample),
+        reserve: checks.sizing,
         frontier,
         safe_reserve_share_1pct,
         time_to_insolvency: InsolvencyTimes {
             rule_of_thumb: time_to_insolvency(
-                &run.first_passage_hours(rule_threshold),
-                rule_threshold as f64,
+                &checks.rule_breach_hours,
+                checks.rule_idr,
                 total_fiat,
             ),
         },
         intervals_95: intervals(run, sample),
-        liquidity: ScenarioLiquidity {
-            recommended: test_reserve(run, recommended, target),
-            rule_of_thumb: test_reserve(run, &ReservePosition::immediate(rule_threshold), target),
-        },
-        withdrawal_fan: withdrawal_fan(run, &recommended.schedule(run.hours as u32, 0)),
+        liquidity: checks.liquidity,
+        withdrawal_fan: withdrawal_fan(run, &checks.recommended.schedule(run.hours as u32, 0)),
     }
 }
 

@@ -218,13 +218,27 @@ pub fn test_reserve(
     reserve: &ReservePosition,
     target_probability: f64,
 ) -> LiquidityView {
-    let hours = run.hours as u32;
-    let schedule = reserve.schedule(hours, 0);
-    let outcomes: Vec<ShortfallOutcome> = run
-        .cumulative_idr
+    let outcomes = shortfall_outcomes(run, reserve);
+    summarise_liquidity(run, reserve, &outcomes, target_probability)
+}
+
+/// Every path of `run` checked hour by hour against `reserve` ([`check_path`]), in path order.
+pub fn shortfall_outcomes(run: &ScenarioRun, reserve: &ReservePosition) -> Vec<ShortfallOutcome> {
+    let schedule = reserve.schedule(run.hours as u32, 0);
+    run.cumulative_idr
         .chunks_exact(run.hours.max(1))
         .map(|path| check_path(path, &schedule))
-        .collect();
+        .collect()
+}
+
+/// The liquidity view of `reserve` from its per-path `outcomes` on `run`.
+pub fn summarise_liquidity(
+    run: &ScenarioRun,
+    reserve: &ReservePosition,
+    outcomes: &[ShortfallOutcome],
+    target_probability: f64,
+) -> LiquidityView {
+    let hours = run.hours as u32;
     let paths = outcomes.len() as u64;
     let breaches = outcomes.iter().filter(|o| o.breach_hour > 0).count() as u64;
     let mut first: Vec<f64> = outcomes
@@ -236,10 +250,9 @@ pub fn test_reserve(
     let mut gaps: Vec<f64> = outcomes.iter().map(|o| o.peak_shortfall_idr).collect();
     gaps.sort_by(f64::total_cmp);
     let mut totals: Vec<f64> = run.outcomes.iter().map(|o| o.total_idr() as f64).collect();
-    totals.sort_by(f64::total_cmp);
     let monday = reserve.monday_money_idr(hours);
     let usable = reserve.total_idr() - monday;
-    let outflow_p99_idr = quantile_sorted(&totals, 0.99);
+    let outflow_p99_idr = quantile_select(&mut totals, 0.99);
     let shortfall = ProbabilityEstimate::of_counts(breaches, paths);
     let q = |p| (!first.is_empty()).then(|| quantile_sorted(&first, p));
     LiquidityView {

@@ -36,8 +36,8 @@ impl PathOutcome {
 /// Every path of one scenario, reduced to what the reports need.
 ///
 /// Keeps each path's cumulative withdrawals at the end of every hour (8 bytes per path-hour:
-/// 520 B per path over 65 hours), so first-passage hours for any reserve, or any hourly
-/// reserve schedule, are read off one simulation.
+/// 520 B per path over 65 hours), so any reserve schedule is tested hour by hour on one
+/// simulation ([`crate::model::liquidity`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioRun {
     /// One outcome per path, in path order.
@@ -57,22 +57,6 @@ impl ScenarioRun {
     /// Weekend totals per path, IDR.
     pub fn totals_idr(&self) -> Vec<u64> {
         self.outcomes.iter().map(PathOutcome::total_idr).collect()
-    }
-
-    /// Per path, the 1-based hour in which cumulative withdrawals first exceeded
-    /// `threshold_idr`; 0 if they never did.
-    pub fn first_passage_hours(&self, threshold_idr: u64) -> Vec<u16> {
-        if self.hours == 0 {
-            return vec![0; self.outcomes.len()];
-        }
-        self.cumulative_idr
-            .chunks_exact(self.hours)
-            .map(|path| {
-                path.iter()
-                    .position(|&c| c > threshold_idr)
-                    .map_or(0, |h| (h + 1) as u16)
-            })
-            .collect()
     }
 }
 
