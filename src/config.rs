@@ -327,13 +327,18 @@ impl Config {
         toml::to_string(&Config::default()).expect("the default config serialises")
     }
 
+    /// The dated bank-rail calendar of `[calendar]`, closing at `window.rails_close_hour_wib`.
+    pub fn rail_calendar(&self) -> Result<crate::model::rails::RailCalendar, ConfigError> {
+        crate::model::rails::RailCalendar::new(&self.calendar, self.window.rails_close_hour_wib)
+            .map_err(in_section("calendar"))
+    }
+
     /// Checks every section; the first violated field is reported with its section path.
     /// The range tables live with the models that own the parameters.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.user_base.validate().map_err(in_section("user_base"))?;
         check(&self.window.bounds()).map_err(in_section("window"))?;
-        crate::model::rails::RailCalendar::new(&self.calendar, self.window.rails_close_hour_wib)
-            .map_err(in_section("calendar"))?;
+        self.rail_calendar()?;
         check(&self.simulation.bounds()).map_err(in_section("simulation"))?;
         for name in ScenarioName::ALL {
             ScenarioLaws::new(self.scenarios.get(name), self.window.hours)
@@ -419,8 +424,12 @@ impl ReserveConfig {
 
 /// Maps a model's [`ParamError`] to a config error whose field carries the section `prefix`.
 fn in_section(prefix: &str) -> impl Fn(ParamError) -> ConfigError + '_ {
-    move |e| {
-        let e = e.within_section(prefix);
+    move |e| e.within_section(prefix).into()
+}
+
+impl From<ParamError> for ConfigError {
+    /// A model's error whose field already carries its section path.
+    fn from(e: ParamError) -> Self {
         ConfigError::Invalid {
             field: e.field,
             value: e.value,

@@ -26,8 +26,7 @@ pub(super) fn run(args: CalendarArgs) -> anyhow::Result<()> {
 
 /// The validated calendar of `config`.
 pub(super) fn rail_calendar(config: &Config) -> anyhow::Result<RailCalendar> {
-    RailCalendar::new(&config.calendar, config.window.rails_close_hour_wib)
-        .map_err(|e| anyhow::anyhow!("invalid config: calendar.{e}"))
+    Ok(config.rail_calendar()?)
 }
 
 /// One closure as a line: when, how long, which holidays.

@@ -2,7 +2,7 @@
 //! printing the alert timeline) and `sentinel backtest-alerts` (thousands of weekends per
 //! scenario: false pages, detection and lead time per critical threshold).
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use anyhow::Context;
 use sentinel::config::{Config, ScenarioName};
@@ -18,6 +18,7 @@ use sentinel::monitor::replay::{
 use sentinel::monitor::state::{MonitorState, ReservePosition};
 use sentinel::monitor::synthetic::SyntheticWeekend;
 
+use super::tables::hours;
 use super::{BacktestArgs, ReplayArgs, load_config};
 
 /// The closure the replays are dated in: 2026-11-20 16:00 WIB (any closure would do; the
@@ -82,11 +83,11 @@ pub(super) fn run_replay(args: ReplayArgs) -> anyhow::Result<()> {
         &events,
         REPLAY_OPENS_MS,
     );
-    print!("{}", render_timeline(args.scenario, args.seed, &timeline));
+    print!("{}", render_timeline(args.scenario, args.seed, &timeline)?);
     Ok(())
 }
 
-fn render_timeline(scenario: ScenarioName, seed: u64, t: &Timeline) -> String {
+fn render_timeline(scenario: ScenarioName, seed: u64, t: &Timeline) -> Result<String, fmt::Error> {
     let mut out = format!(
         "REPLAY {scenario} weekend, seed {seed} (simulated time; no live instance touched)\n"
     );
@@ -96,20 +97,20 @@ fn render_timeline(scenario: ScenarioName, seed: u64, t: &Timeline) -> String {
         } else {
             "RESOLVED"
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "  h{:>5.1}  {state} {:<8} {:<20} {}",
             a.window_hour,
             a.severity.as_str(),
             a.rule.as_str(),
             a.resolution_reason.as_deref().unwrap_or(&a.summary)
-        );
+        )?;
     }
-    let _ = match t.breach_hour {
-        Some(h) => writeln!(out, "  reserve breached in hour {h}"),
-        None => writeln!(out, "  the reserve held all weekend"),
+    match t.breach_hour {
+        Some(h) => writeln!(out, "  reserve breached in hour {h}")?,
+        None => writeln!(out, "  the reserve held all weekend")?,
     };
-    out
+    Ok(out)
 }
 
 pub(super) fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
@@ -132,7 +133,7 @@ pub(super) fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     for name in ScenarioName::ALL {
         let model = model(&config, &rig.users, name)?;
         let timelines = replay_many(&rig.projector, rig.thresholds, &model, &rig.state, plan);
-        report.push_str(&render_scenario(name, &timelines, &config));
+        report.push_str(&render_scenario(name, &timelines, &config)?);
     }
     print!("{report}");
     if let Some(path) = &args.out {
@@ -142,7 +143,11 @@ pub(super) fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn render_scenario(name: ScenarioName, timelines: &[Timeline], config: &Config) -> String {
+fn render_scenario(
+    name: ScenarioName,
+    timelines: &[Timeline],
+    config: &Config,
+) -> Result<String, fmt::Error> {
     let configured = evaluate_configured(timelines);
     let mut out = format!(
         "\n{name}: {} of {} weekends breach; configured rules: critical page on {:.1}% of calm \
@@ -153,10 +158,10 @@ fn render_scenario(name: ScenarioName, timelines: &[Timeline], config: &Config) 
         configured.detection_rate * 100.0,
         hours(configured.median_lead_hours)
     );
-    let _ = writeln!(
+    writeln!(
         out,
         "  critical P(breach) >= | for h | false pages (calm) | detected (breaching) | median lead"
-    );
+    )?;
     for threshold in THRESHOLDS {
         for persistence in PERSISTENCE_HOURS {
             let row = evaluate_policy(timelines, threshold, persistence);
@@ -167,10 +172,10 @@ fn render_scenario(name: ScenarioName, timelines: &[Timeline], config: &Config) 
             } else {
                 ""
             };
-            let _ = writeln!(out, "{}{marker}", render_row(&row));
+            writeln!(out, "{}{marker}", render_row(&row))?;
         }
     }
-    out
+    Ok(out)
 }
 
 fn render_row(r: &PolicyRow) -> String {
@@ -182,8 +187,4 @@ fn render_row(r: &PolicyRow) -> String {
         r.detection_rate * 100.0,
         hours(r.median_lead_hours)
     )
-}
-
-fn hours(h: Option<f64>) -> String {
-    h.map_or_else(|| "-".to_owned(), |h| format!("{h:.0} h"))
 }

@@ -63,7 +63,8 @@ fn ci_bn(ci: Interval95) -> String {
     format!("[{:.1}, {:.1}] bn", ci.low / 1e9, ci.high / 1e9)
 }
 
-fn hours(h: Option<f64>) -> String {
+/// Hours as printed, `-` when there are none.
+pub(super) fn hours(h: Option<f64>) -> String {
     h.map_or_else(|| "-".to_owned(), |h| format!("{h:.0} h"))
 }
 

@@ -62,7 +62,7 @@ pub(super) fn to_status(error: EngineError) -> Status {
         EngineError::Store(e) => Status::unavailable(format!("event store: {e}")),
         EngineError::Commit(e) => Status::unavailable(e),
         EngineError::Stopped => Status::unavailable("the monitor is shutting down"),
-        EngineError::Config(e) => Status::internal(format!("invalid config: {e}")),
+        EngineError::Config(e) => Status::internal(e.to_string()),
     }
 }
 

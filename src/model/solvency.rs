@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::model::liquidity::LiquidityVerdict;
 use crate::model::market::StressScenario;
 use crate::model::params::{Allowed, Bound, bound};
+use crate::model::process::HOURS_PER_DAY;
 use crate::model::var::VarReport;
 
 /// Hours in a (365-day) year, for the bridging cost.
@@ -136,9 +137,6 @@ pub struct SolvencyConfig {
     /// How the liquidity gap is funded: `borrow` or `sell_crypto_first`.
     pub gap_funding: GapFunding,
 }
-
-/// Hours per day, for the square-root-of-time horizon scaling.
-const HOURS_PER_DAY: f64 = 24.0;
 
 /// The firm's side of the sheet and the terms of the weekend, the same in every scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use jiff::civil::{Date, DateTime};
 
-use crate::model::params::ParamError;
+use crate::config::ConfigError;
 use crate::model::rails::RailCalendar;
 use crate::model::window::{WIB_UTC_OFFSET_HOURS, WeekendWindow};
 
@@ -65,9 +65,8 @@ impl WindowCalendar {
 
     /// The calendar of `config`: the dated closures of `[calendar]` with the weekly `[window]`
     /// outside its covered years.
-    pub fn of_config(config: &crate::config::Config) -> Result<Self, ParamError> {
-        let rails = RailCalendar::new(&config.calendar, config.window.rails_close_hour_wib)
-            .map_err(|e| e.within_section("calendar"))?;
+    pub fn of_config(config: &crate::config::Config) -> Result<Self, ConfigError> {
+        let rails = config.rail_calendar()?;
         Ok(Self::with_rails(
             WeekendWindow::from_config(&config.window),
             &rails,

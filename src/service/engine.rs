@@ -100,7 +100,8 @@ impl Engine {
                 weekly_hours = calendar.weekly_hours()
             );
         }
-        let projector = Projector::with_horizon(&config, users, calendar.max_window_hours())?;
+        let projector = Projector::with_horizon(&config, users, calendar.max_window_hours())
+            .map_err(crate::config::ConfigError::from)?;
         let data_dir = std::path::Path::new(&config.monitor.data_dir);
         let (store, recovered) = EventStore::open(data_dir)?;
         let state = rebuild_state(&config, calendar, &recovered);

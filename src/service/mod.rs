@@ -64,8 +64,8 @@ pub enum EngineError {
     #[error("the monitor is shutting down")]
     Stopped,
     /// The configuration's scenarios do not make a valid withdrawal process.
-    #[error("invalid config: {0}")]
-    Config(#[from] crate::model::params::ParamError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// What a batch did.
