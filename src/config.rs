@@ -463,6 +463,9 @@ pub struct MonitorConfig {
     /// Hours (event time) a value must stay below an alert's clearing level before the
     /// alert resolves or steps down.
     pub alert_resolve_hours: f64,
+    /// Hours (event time) a value must stay above an alert's firing level before the alert
+    /// fires or escalates (0 = at the first projection above it).
+    pub alert_persistence_hours: f64,
     /// P(mild or severe scenario) at which "institutional lead detected" fires.
     pub lead_detected_probability: f64,
     /// Institutional withdrawals the window must have seen before "institutional lead
@@ -510,6 +513,7 @@ impl Default for MonitorConfig {
             breach_critical_probability: 0.5,
             alert_clear_ratio: 0.8,
             alert_resolve_hours: 1.0,
+            alert_persistence_hours: 0.0,
             lead_detected_probability: 0.8,
             lead_min_institutional_arrivals: 1,
             tti_alert_hours: 12.0,
@@ -596,6 +600,11 @@ impl MonitorConfig {
                 Allowed::OpenUnit,
             ),
             bound("alert_resolve_hours", self.alert_resolve_hours, day_hours),
+            bound(
+                "alert_persistence_hours",
+                self.alert_persistence_hours,
+                day_hours,
+            ),
             bound(
                 "lead_detected_probability",
                 self.lead_detected_probability,

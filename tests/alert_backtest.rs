@@ -30,13 +30,14 @@ fn policy_rates_and_lead_times_of_known_timelines() {
         timeline(&[0.3, 0.4, 0.9, 0.9], Some(4)), // breaches in hour 4, paged in hour 1: lead 3
         timeline(&[0.1, 0.1, 0.1, 0.9], Some(3)), // breaches before any page: missed
     ];
-    let once = evaluate_policy(&timelines, 0.25, 1);
+    let once = evaluate_policy(&timelines, 0.25, 0);
     assert_eq!((once.calm_weekends, once.breaching_weekends), (2, 2));
     assert_eq!(once.false_page_rate, 0.5);
     assert_eq!(once.detection_rate, 0.5);
     assert_eq!(once.median_lead_hours, Some(3.0));
-    // Two hours of persistence drop the one-hour blip and page the breach an hour later.
-    let twice = evaluate_policy(&timelines, 0.25, 2);
+    // Holding for an hour (two hourly projections) drops the one-hour blip and pages the
+    // breach an hour later.
+    let twice = evaluate_policy(&timelines, 0.25, 1);
     assert_eq!(twice.false_page_rate, 0.0);
     assert_eq!(twice.median_lead_hours, Some(2.0));
 }

@@ -27,7 +27,7 @@ const REPLAY_OPENS_MS: i64 = 1_795_165_200_000;
 
 /// Critical P(breach) thresholds and persistences the backtest tabulates.
 const THRESHOLDS: [f64; 4] = [0.10, 0.25, 0.50, 0.75];
-const PERSISTENCE_HOURS: [u32; 3] = [1, 2, 3];
+const PERSISTENCE_HOURS: [u32; 3] = [0, 1, 2];
 
 /// Everything a replay needs from the configuration.
 struct Rig {
@@ -160,13 +160,13 @@ fn render_scenario(
     );
     writeln!(
         out,
-        "  critical P(breach) >= | for h | false pages (calm) | detected (breaching) | median lead"
+        "  critical P(breach) >= | held h | false pages (calm) | detected (breaching) | median lead"
     )?;
     for threshold in THRESHOLDS {
         for persistence in PERSISTENCE_HOURS {
             let row = evaluate_policy(timelines, threshold, persistence);
             let marker = if (threshold - config.monitor.breach_critical_probability).abs() < 1e-9
-                && persistence == 1
+                && f64::from(persistence) == config.monitor.alert_persistence_hours
             {
                 " (configured)"
             } else {
@@ -180,7 +180,7 @@ fn render_scenario(
 
 fn render_row(r: &PolicyRow) -> String {
     format!(
-        "  {:>20.2} | {:>5} | {:>17.1}% | {:>19.1}% | {}",
+        "  {:>20.2} | {:>6} | {:>17.1}% | {:>19.1}% | {}",
         r.threshold,
         r.persistence_hours,
         r.false_page_rate * 100.0,

@@ -24,9 +24,12 @@
 //! an alert already firing keeps its id and is not fired again.
 //!
 //! On top of the thresholds, the first three rules (lead, breach probability, time to
-//! insolvency) resolve or step down only after their value has stayed on the lower side
-//! for `alert_resolve_hours` of event time: a projection that dips for one hour does not
-//! resolve an alert the next hour fires again. Alerts fire and escalate at once.
+//! insolvency) have a persistence and a hold, both in hours of event time: they fire or
+//! escalate only once their value has stayed on the higher side for
+//! `alert_persistence_hours` (0 = at the first projection above, the backtested default),
+//! and resolve or step down only after it has stayed on the lower side for
+//! `alert_resolve_hours`, so a projection that dips for one hour does not resolve an alert
+//! the next hour fires again. Reserve breached and stale feed act at once.
 
 use std::collections::BTreeMap;
 
@@ -64,6 +67,12 @@ impl AlertRule {
         Self::ReserveBreached,
         Self::StaleFeed,
     ];
+
+    /// True for the rules that fire and resolve at once, without persistence or hold
+    /// (a breach that happened, a feed that is silent).
+    fn acts_at_once(self) -> bool {
+        matches!(self, Self::ReserveBreached | Self::StaleFeed)
+    }
 
     /// Snake-case name, used in alert ids.
     pub fn as_str(self) -> &'static str {
@@ -166,6 +175,8 @@ pub struct AlertThresholds {
     pub stale_minutes: f64,
     /// `alert_resolve_hours`.
     pub resolve_hours: f64,
+    /// `alert_persistence_hours`.
+    pub persistence_hours: f64,
 }
 
 impl AlertThresholds {
@@ -181,6 +192,7 @@ impl AlertThresholds {
             tti_clear_margin_hours: config.tti_clear_margin_hours,
             stale_minutes: config.stale_feed_minutes,
             resolve_hours: config.alert_resolve_hours,
+            persistence_hours: config.alert_persistence_hours,
         }
     }
 }
@@ -206,6 +218,9 @@ pub struct AlertEngine {
     /// Per rule, the event-time hour since which the verdict has been below the firing
     /// alert's level.
     lower_since_hour: BTreeMap<AlertRule, f64>,
+    /// Per rule, the event-time hour since which the verdict has been above the firing
+    /// alert's level (or above nothing).
+    higher_since_hour: BTreeMap<AlertRule, f64>,
     /// Firings per (window opening, rule) of the latest window that fired.
     sequence: BTreeMap<(i64, AlertRule), u64>,
 }
@@ -217,6 +232,7 @@ impl AlertEngine {
             thresholds,
             firing: BTreeMap::new(),
             lower_since_hour: BTreeMap::new(),
+            higher_since_hour: BTreeMap::new(),
             sequence: BTreeMap::new(),
         }
     }
@@ -292,6 +308,7 @@ impl AlertEngine {
             .into_iter()
             .filter_map(|rule| {
                 self.lower_since_hour.remove(&rule);
+                self.higher_since_hour.remove(&rule);
                 let old = self.firing.remove(&rule)?;
                 Some(resolved(
                     old,
@@ -435,12 +452,25 @@ impl AlertEngine {
     /// Whether a step down of `rule` (resolve or lower severity) waits: true until the
     /// verdict has been lower for `alert_resolve_hours` of event time.
     fn holds(&mut self, rule: AlertRule, window_hour: f64) -> bool {
-        let hold = match rule {
-            AlertRule::ReserveBreached | AlertRule::StaleFeed => 0.0,
-            _ => self.thresholds.resolve_hours,
+        let hold = if rule.acts_at_once() {
+            0.0
+        } else {
+            self.thresholds.resolve_hours
         };
         let since = *self.lower_since_hour.entry(rule).or_insert(window_hour);
         window_hour - since < hold
+    }
+
+    /// Whether a step up of `rule` (fire or escalate) waits: true until the verdict has
+    /// been higher for `alert_persistence_hours` of event time.
+    fn persists(&mut self, rule: AlertRule, window_hour: f64) -> bool {
+        let persistence = if rule.acts_at_once() {
+            0.0
+        } else {
+            self.thresholds.persistence_hours
+        };
+        let since = *self.higher_since_hour.entry(rule).or_insert(window_hour);
+        window_hour - since < persistence
     }
 
     /// Applies verdict `v` about the closure that opened at `window` (Unix ms).
@@ -454,13 +484,22 @@ impl AlertEngine {
         let current = self.firing.get(&v.rule).map(|a| a.severity);
         if current == v.severity {
             self.lower_since_hour.remove(&v.rule);
+            self.higher_since_hour.remove(&v.rule);
             return Vec::new();
         }
-        let stepping_down = current.is_some() && v.severity < current;
-        if stepping_down && self.holds(v.rule, window_hour) {
-            return Vec::new();
+        if v.severity < current {
+            self.higher_since_hour.remove(&v.rule);
+            if self.holds(v.rule, window_hour) {
+                return Vec::new();
+            }
+        } else {
+            self.lower_since_hour.remove(&v.rule);
+            if self.persists(v.rule, window_hour) {
+                return Vec::new();
+            }
         }
         self.lower_since_hour.remove(&v.rule);
+        self.higher_since_hour.remove(&v.rule);
         let mut out = Vec::new();
         if let Some(old) = self.firing.remove(&v.rule) {
             let reason = match v.severity {
@@ -584,6 +623,41 @@ mod tests {
         p.simulation.breach_probability = breach_probability;
         p.elapsed_hours = elapsed_hours;
         p
+    }
+
+    #[test]
+    fn persistence_fires_only_after_the_value_held_for_the_configured_hours() {
+        let mut t = AlertThresholds::from_config(&MonitorConfig::default());
+        t.persistence_hours = 2.0;
+        let mut engine = AlertEngine::new(t);
+        let mut at = |p: f64, hour: f64| {
+            engine.on_projection(&projection_with(p, hour), closed(), hour as i64)
+        };
+        assert!(at(0.9, 1.0).is_empty(), "above since hour 1");
+        assert!(at(0.9, 2.5).is_empty(), "held 1.5 h of 2");
+        assert!(at(0.01, 2.9).is_empty(), "a dip below restarts the count");
+        assert!(at(0.9, 3.0).is_empty());
+        assert!(at(0.9, 4.9).is_empty(), "held 1.9 h of 2");
+        let fired = at(0.9, 5.0);
+        assert_eq!(fired.len(), 1, "held 2 h: fires");
+        assert_eq!(fired[0].severity, Severity::Critical);
+        assert_eq!(fired[0].window_hour, 5.0);
+    }
+
+    #[test]
+    fn persistence_does_not_delay_a_reserve_breach() {
+        let mut t = AlertThresholds::from_config(&MonitorConfig::default());
+        t.persistence_hours = 5.0;
+        let mut engine = AlertEngine::new(t);
+        let mut p = projection_with(0.0, 1.0);
+        p.headroom_idr = -1.0;
+        let fired = engine.on_projection(&p, closed(), 1);
+        assert!(
+            fired
+                .iter()
+                .any(|a| a.rule == AlertRule::ReserveBreached && a.state == AlertState::Firing),
+            "{fired:?}"
+        );
     }
 
     #[test]

@@ -146,7 +146,8 @@ pub struct PolicyRow {
     pub median_lead_hours: Option<f64>,
 }
 
-/// Evaluates a critical rule "P(breach) ≥ `threshold` for `persistence_hours` hours" on
+/// Evaluates a critical rule "P(breach) ≥ `threshold`, held for `persistence_hours` hours"
+/// (the hourly projections at the end of `persistence_hours + 1` hours in a row) on
 /// recorded timelines (first-firing times do not depend on the hysteresis, which only
 /// delays resolution).
 pub fn evaluate_policy(
@@ -161,7 +162,7 @@ pub fn evaluate_policy(
             .enumerate()
             .find_map(|(h, &p)| {
                 run = if p >= threshold { run + 1 } else { 0 };
-                (run >= persistence_hours.max(1)).then_some(f64::from(h as u32 + 1))
+                (run > persistence_hours).then_some(f64::from(h as u32 + 1))
             })
     };
     PolicyRow {
@@ -193,7 +194,7 @@ fn evaluate(timelines: &[Timeline], page_hour: impl Fn(&Timeline) -> Option<f64>
     let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
     PolicyRow {
         threshold: f64::NAN,
-        persistence_hours: 1,
+        persistence_hours: 0,
         calm_weekends: calm.len(),
         false_page_rate: share(false_pages, calm.len()),
         breaching_weekends: breaching.len(),
