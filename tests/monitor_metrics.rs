@@ -68,6 +68,63 @@ async fn a_stale_feed_sets_the_alerts_firing_metric() {
     engine.shutdown().await;
 }
 
+/// A stale feed is still stale after a restart: the restored alert keeps firing under its
+/// id instead of resolving as "events resumed" (the silence restarts at the log's latest
+/// event, not at the restart).
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_restart_keeps_a_stale_feed_alert_firing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.monitor.paths = 200;
+    let (_, mut events) = weekend_events(&config, ScenarioName::Normal, 3);
+    let forty_hours_in = last_window_opening(&config) + 40 * MS_PER_HOUR;
+    events[0].occurred_at_unix_ms = forty_hours_in - 60_000;
+    let stale = Duration::from_secs_f64(config.monitor.stale_feed_minutes * 60.0);
+
+    let (_, observer) = metrics_observer();
+    let engine = open_at(config.clone(), observer, forty_hours_in);
+    let (stop, shutdown) = watch::channel(false);
+    let tasks = engine.start(shutdown);
+    engine.record(events[..1].to_vec()).await.unwrap();
+    tokio::time::sleep(stale + Duration::from_secs(5)).await;
+    let before = engine.subscribe_alerts().0;
+    let stale_alert = before
+        .iter()
+        .find(|a| a.rule == AlertRule::StaleFeed)
+        .expect("stale feed firing before the restart")
+        .clone();
+    let _ = stop.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    engine.shutdown().await;
+
+    let restart_at = forty_hours_in + i64::try_from(stale.as_millis()).unwrap() + 120_000;
+    let (metrics, observer) = metrics_observer();
+    let engine = open_at(config.clone(), observer, restart_at);
+    let (stop, shutdown) = watch::channel(false);
+    let (_, mut alerts) = engine.subscribe_alerts();
+    let tasks = engine.start(shutdown);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let transitions: Vec<_> = std::iter::from_fn(|| alerts.try_recv().ok()).collect();
+    assert!(
+        transitions.iter().all(|a| a.rule != AlertRule::StaleFeed),
+        "the stale-feed alert changed on restart: {transitions:?}"
+    );
+    let after = engine.subscribe_alerts().0;
+    assert!(
+        after.iter().any(|a| a.id == stale_alert.id),
+        "{after:?} lost {}",
+        stale_alert.id
+    );
+    assert_eq!(sample(&metrics, STALE_FIRING), Some(1.0));
+    let _ = stop.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    engine.shutdown().await;
+}
+
 /// A running engine on a paused tokio clock whose wall clock starts at `clock_unix_ms`, with
 /// a small reserve, its metrics and an alert subscription.
 struct Paused {

@@ -171,7 +171,11 @@ async fn a_restart_keeps_alert_ids_and_fires_nothing_again() {
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
     let after = engine.subscribe_alerts().0;
     let ids = |a: &[Alert]| a.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
-    assert_eq!(ids(&after), ids(&before), "the same alerts, the same ids");
+    assert_eq!(
+        ids(&after),
+        ids(&before),
+        "the same alerts, the same ids; after the restart: {after:#?}"
+    );
     let transitions: Vec<_> = std::iter::from_fn(|| alerts.try_recv().ok()).collect();
     assert!(
         transitions.is_empty(),

@@ -246,6 +246,11 @@ impl MonitorState {
         self.windows.get(&opens_at_unix_ms)
     }
 
+    /// Event time of the latest event applied, Unix ms; `None` before the first.
+    pub fn latest_event_at_unix_ms(&self) -> Option<i64> {
+        self.latest_event_at_unix_ms
+    }
+
     /// The live snapshot at wall clock `now_unix_ms`: while the rails are closed, the
     /// closure the clock is in (empty until its first event); once they have reopened, the
     /// latest closure marked closed (`None` if no event fell in it).

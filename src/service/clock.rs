@@ -66,21 +66,37 @@ impl WallClock for TokioClock {
 }
 
 /// Evaluates the rails and the stale-feed rule every [`CLOCK_TICK`] until `shutdown`
-/// turns true.
+/// turns true. The silence starts at the latest event the log holds (its event time, the
+/// best the log knows of when it arrived), so a restart neither resets a stale feed nor
+/// resolves its alert as "events resumed".
 pub(super) async fn run_clock(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
     let mut applied = inner.applied_events.subscribe();
+    let mut silence_before_start = silence_at_start(&inner);
     let mut last_event = Instant::now();
     let mut ticker = tokio::time::interval(CLOCK_TICK);
     loop {
         tokio::select! {
-            _ = ticker.tick() => evaluate(&inner, last_event.elapsed()),
+            _ = ticker.tick() => evaluate(&inner, silence_before_start + last_event.elapsed()),
             changed = applied.changed() => match changed {
-                Ok(()) => last_event = Instant::now(),
+                Ok(()) => {
+                    silence_before_start = Duration::ZERO;
+                    last_event = Instant::now();
+                }
                 Err(_) => break,
             },
             _ = shutdown.wait_for(|stop| *stop) => break,
         }
     }
+}
+
+/// How long the feed has been silent when the clock task starts: from the latest event in
+/// the log to the wall clock (zero for an empty log or an event dated ahead of the clock).
+fn silence_at_start(inner: &Inner) -> Duration {
+    let now = inner.clock.now_unix_ms();
+    let latest = lock(&inner.state).latest_event_at_unix_ms();
+    latest
+        .and_then(|at| u64::try_from(now.saturating_sub(at)).ok())
+        .map_or(Duration::ZERO, Duration::from_millis)
 }
 
 /// One evaluation after `silence` without an applied event.
