@@ -57,7 +57,7 @@ async fn serve(
         None => Arc::new(SystemClock),
     };
     let engine = Engine::open_with_clock(config.clone(), &users, observer, clock)
-        .with_context(|| format!("cannot open the event store in {data_dir}"))?;
+        .with_context(|| format!("cannot open the monitor's data directory {data_dir}"))?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;

@@ -60,6 +60,7 @@ pub(super) fn to_status(error: EngineError) -> Status {
         }
         .status(""),
         EngineError::Store(e) => Status::unavailable(format!("event store: {e}")),
+        EngineError::AlertLedger(e) => Status::unavailable(e.to_string()),
         EngineError::Commit(e) => Status::unavailable(e),
         EngineError::Stopped => Status::unavailable("the monitor is shutting down"),
         EngineError::Config(e) => Status::internal(e.to_string()),

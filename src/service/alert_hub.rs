@@ -10,8 +10,7 @@ use super::emit::{AlertLedgerFailed, AlertTransition, AlertsRestored};
 use crate::monitor::alerts::{Alert, AlertEngine, AlertThresholds};
 use crate::monitor::projection::Projection;
 use crate::monitor::state::RailsNow;
-use crate::store::StoreError;
-use crate::store::alerts::AlertLedger;
+use crate::store::alerts::{AlertLedger, AlertLedgerError};
 
 /// The alert engine, its subscribers and its ledger.
 pub(super) struct AlertHub {
@@ -29,7 +28,7 @@ impl AlertHub {
         buffer: usize,
         ledger: AlertLedger,
         observer: &dyn EngineObserver,
-    ) -> Result<Self, StoreError> {
+    ) -> Result<Self, AlertLedgerError> {
         let engine = AlertEngine::restore(thresholds, ledger.load()?);
         AlertsRestored {
             firing: &engine.firing(),

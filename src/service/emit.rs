@@ -209,7 +209,7 @@ impl AlertsRestored<'_> {
 /// again.
 pub(super) struct AlertLedgerFailed<'a> {
     /// Why.
-    pub error: &'a crate::store::StoreError,
+    pub error: &'a crate::store::alerts::AlertLedgerError,
 }
 
 impl AlertLedgerFailed<'_> {

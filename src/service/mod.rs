@@ -57,6 +57,9 @@ pub enum EngineError {
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The alert ledger beside the log could not be read.
+    #[error(transparent)]
+    AlertLedger(#[from] crate::store::alerts::AlertLedgerError),
     /// A commit failed; nothing of the batch was applied.
     #[error("event store commit failed: {0}")]
     Commit(String),
