@@ -201,6 +201,14 @@ async fn a_past_weekend_fed_on_a_thursday_pages_nothing() {
     assert!(fired.is_empty(), "paged with the rails open: {fired:?}");
     assert_eq!(family_sum(&m.metrics, "sentinel_alerts_firing"), 0.0);
     assert_eq!(sample(&m.metrics, "sentinel_rails_closed"), Some(0.0));
+    assert_eq!(
+        sample(
+            &m.metrics,
+            "sentinel_rail_calendar_dated_until_timestamp_seconds"
+        ),
+        Some(1_798_423_200.0),
+        "the shipped list ends with the reopening after Christmas, 2026-12-28 09:00 WIB"
+    );
     let window = m.engine.inputs().window.expect("the latest closure");
     assert!(
         window.closed && window.retail_idr > 0,

@@ -142,6 +142,21 @@ fn the_calendar_command_lists_closures_and_refuses_a_missing_year() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("2027"));
+    // Close to the end of the list: the closures it can date, then why it stops.
+    let out = sentinel()
+        .args(["calendar", "--from", "2026-12-14", "--count", "5"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Wed 2026-12-23 16:00 -> Mon 2026-12-28 09:00"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("no further closure") && stdout.contains("2027"),
+        "{stdout}"
+    );
 }
 
 /// `hour`:00 WIB on a 2026 date, Unix ms.

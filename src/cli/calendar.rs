@@ -11,9 +11,10 @@ use super::{CalendarArgs, load_config};
 pub(super) fn run(args: CalendarArgs) -> anyhow::Result<()> {
     let config = load_config(args.config.as_deref())?;
     let calendar = rail_calendar(&config)?;
-    let closures = calendar
-        .closures(args.from, args.count)
-        .with_context(|| format!("closures from {}", args.from))?;
+    let (closures, end) = closures_until_the_list_ends(&calendar, args.from, args.count);
+    if let (true, Some(error)) = (closures.is_empty(), &end) {
+        return Err(anyhow::anyhow!("closures from {}: {error}", args.from));
+    }
     println!(
         "BANK-RAIL CLOSURES from {} (WIB; RTGS and SKN shut, BI-FAST capped at Rp 250 m per transfer)",
         args.from
@@ -21,7 +22,31 @@ pub(super) fn run(args: CalendarArgs) -> anyhow::Result<()> {
     for c in &closures {
         println!("{}", describe(c));
     }
+    if let Some(error) = end {
+        println!("  (no further closure: {error})");
+    }
     Ok(())
+}
+
+/// Up to `count` closures from `from`, and why the list stopped early (a year without a
+/// holiday list), if it did.
+fn closures_until_the_list_ends(
+    calendar: &RailCalendar,
+    from: Date,
+    count: usize,
+) -> (Vec<Closure>, Option<sentinel::model::rails::CalendarError>) {
+    let mut closures: Vec<Closure> = Vec::with_capacity(count);
+    let mut day = from;
+    while closures.len() < count {
+        match calendar.next_closure(day) {
+            Ok(closure) => {
+                day = closure.reopens_at_wib.date();
+                closures.push(closure);
+            }
+            Err(error) => return (closures, Some(error)),
+        }
+    }
+    (closures, None)
 }
 
 /// The validated calendar of `config`.

@@ -144,6 +144,10 @@ families! {
     last_event_received_timestamp_seconds: Gauge = (
         "sentinel_last_event_received_timestamp_seconds",
         "Wall-clock time the last event was accepted, Unix seconds.", [], &[]);
+    rail_calendar_dated_until_timestamp_seconds: Gauge = (
+        "sentinel_rail_calendar_dated_until_timestamp_seconds",
+        "End of the dated holiday calendar (the last listed closure's reopening), Unix seconds; \
+         0 without a list. After it the weekly window applies.", [], &[]);
     rails_closed: IntGauge = ("sentinel_rails_closed",
         "1 while the bank rails are closed (a weekend window is in progress), else 0.", [], &[]);
     window_elapsed_hours: Gauge = ("sentinel_window_elapsed_hours",

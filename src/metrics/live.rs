@@ -152,6 +152,13 @@ impl Metrics {
         f.retail_hourly_flow_cv.set(p.retail.cv);
     }
 
+    /// The end of the dated rail calendar, Unix seconds (0 without a list).
+    pub fn set_calendar(&self, dated_until_unix_seconds: f64) {
+        self.f
+            .rail_calendar_dated_until_timestamp_seconds
+            .set(dated_until_unix_seconds);
+    }
+
     /// Whether the service's alert of `rule` and `severity` fires.
     pub fn set_alert(&self, rule: AlertRule, severity: Severity, firing: bool) {
         self.f

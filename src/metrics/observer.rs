@@ -44,6 +44,10 @@ impl EngineObserver for Metrics {
         );
     }
 
+    fn on_calendar(&self, dated_until_unix_ms: Option<i64>) {
+        self.set_calendar(dated_until_unix_ms.map_or(0.0, seconds));
+    }
+
     fn on_alert(&self, alert: &Alert) {
         self.set_alert(
             alert.rule,

@@ -58,6 +58,12 @@ impl WindowCalendar {
         }
     }
 
+    /// When the dated calendar ends (the reopening after its last closure), Unix ms; `None`
+    /// without a holiday list. After it, closures fall back to the weekly window.
+    pub fn dated_until_unix_ms(&self) -> Option<i64> {
+        self.dated.last().map(|&(_, reopens)| reopens)
+    }
+
     /// Whether `at_unix_ms` lies inside the dated calendar's span.
     pub fn is_dated(&self, at_unix_ms: i64) -> bool {
         self.dated_closure(at_unix_ms).is_some()

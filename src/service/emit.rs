@@ -13,6 +13,29 @@ use crate::monitor::alerts::Alert;
 use crate::monitor::event::{Rejection, WithdrawalEvent, classify};
 use crate::monitor::state::ReservePosition;
 
+/// The rail calendar was loaded at start.
+pub(super) struct CalendarLoaded<'a> {
+    /// The closure schedule.
+    pub calendar: &'a crate::monitor::calendar::WindowCalendar,
+    /// The wall clock at start, Unix ms.
+    pub now_unix_ms: i64,
+}
+
+impl CalendarLoaded<'_> {
+    pub(super) fn emit(self, observer: &dyn EngineObserver) {
+        let dated_until = self.calendar.dated_until_unix_ms();
+        if !self.calendar.is_dated(self.now_unix_ms) {
+            warn!(
+                message = "the clock is outside the years of the holiday list: the weekly window \
+                           applies; add the year to [calendar]",
+                weekly_hours = self.calendar.weekly_hours(),
+                dated_until_unix_ms = dated_until.unwrap_or(0)
+            );
+        }
+        observer.on_calendar(dated_until);
+    }
+}
+
 /// The state was rebuilt from the event log at start.
 pub(super) struct StateRebuilt<'a> {
     /// Events replayed.

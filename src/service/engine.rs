@@ -7,7 +7,7 @@ use tracing::{info, warn};
 
 use super::alert_hub::AlertHub;
 use super::clock::{SystemClock, WallClock};
-use super::emit::{EventRejected, ReserveRejected, StateRebuilt};
+use super::emit::{CalendarLoaded, EventRejected, ReserveRejected, StateRebuilt};
 use super::sequencer::{COMMAND_QUEUE, Command, run_sequencer};
 use super::{EngineError, EngineObserver, IngestCounts, NoObserver, PublishedProjection, lock};
 use crate::config::Config;
@@ -93,13 +93,11 @@ impl Engine {
         clock: Arc<dyn WallClock>,
     ) -> Result<Self, EngineError> {
         let calendar = WindowCalendar::of_config(&config)?;
-        if !calendar.is_dated(clock.now_unix_ms()) {
-            warn!(
-                message = "the clock is outside the years of the holiday list: the weekly window \
-                           applies; add the year to [calendar]",
-                weekly_hours = calendar.weekly_hours()
-            );
+        CalendarLoaded {
+            calendar: &calendar,
+            now_unix_ms: clock.now_unix_ms(),
         }
+        .emit(observer.as_ref());
         let projector = Projector::with_horizon(&config, users, calendar.max_window_hours())
             .map_err(crate::config::ConfigError::from)?;
         let data_dir = std::path::Path::new(&config.monitor.data_dir);

@@ -23,6 +23,9 @@ pub trait EngineObserver: Send + Sync {
     fn on_commit(&self, _events_in_log: u64, _store_bytes: u64, _now_unix_ms: i64) {}
     /// A projection published.
     fn on_projection(&self, _projection: &PublishedProjection) {}
+    /// The rail calendar in force: its dated span ends at `dated_until_unix_ms` (`None`
+    /// without a holiday list).
+    fn on_calendar(&self, _dated_until_unix_ms: Option<i64>) {}
     /// An alert transition (from a projection or from the clock).
     fn on_alert(&self, _alert: &Alert) {}
 }
