@@ -18,7 +18,7 @@ pub use crate::model::process::{ScenarioConfig, ScenarioName};
 pub use crate::model::rails::{CalendarConfig, Holiday, HolidayKind};
 pub use crate::model::solvency::{FundDeficit, GapFunding, ReserveBasis, SolvencyConfig};
 pub use crate::model::tiers::TiersConfig;
-pub use crate::model::user_base::{CohortConfig, UserBaseConfig};
+pub use crate::model::user_base::{CohortConfig, InstitutionalCohortConfig, UserBaseConfig};
 pub use crate::model::window::{Weekday, WindowConfig};
 
 /// Why a configuration was refused.
@@ -135,15 +135,16 @@ impl Default for UserBaseConfig {
             users: 100_000,
             total_fiat_idr: 795_000_000_000,
             seed: 20_221_108,
+            draws: 32,
             retail: CohortConfig {
                 account_share: 0.95,
                 balance_share: 0.35,
                 log_sigma: 1.8,
             },
-            institutional: CohortConfig {
+            institutional: InstitutionalCohortConfig {
                 account_share: 0.05,
                 balance_share: 0.65,
-                log_sigma: 2.6,
+                effective_count: 50.0,
             },
         }
     }
@@ -227,10 +228,13 @@ impl Default for ScenariosConfig {
             normal: ScenarioConfig {
                 institutional_rate_per_day: 0.5,
                 institutional_lead_hours: 0.0,
+                institutional_front_share: 0.0,
+                institutional_front_decay_hours: 4.0,
                 retail_calm_rate_per_day: 0.01,
                 retail_panic_rate_per_day: 0.01,
                 retail_ramp_hours: 6.0,
                 retail_hourly_cv: 0.35,
+                retail_weekend_cv: 0.25,
                 jump_fraction_mean: 0.25,
                 jump_fraction_concentration: 4.0,
                 intensity_cv: 0.25,
@@ -240,23 +244,29 @@ impl Default for ScenariosConfig {
             mild: ScenarioConfig {
                 institutional_rate_per_day: 2.0,
                 institutional_lead_hours: 3.0,
+                institutional_front_share: 0.5,
+                institutional_front_decay_hours: 3.0,
                 retail_calm_rate_per_day: 0.01,
                 retail_panic_rate_per_day: 0.05,
                 retail_ramp_hours: 6.0,
                 retail_hourly_cv: 0.35,
+                retail_weekend_cv: 0.25,
                 jump_fraction_mean: 0.4,
                 jump_fraction_concentration: 4.0,
                 intensity_cv: 0.3,
-                expected_share_low: 0.04,
-                expected_share_high: 0.10,
+                expected_share_low: 0.05,
+                expected_share_high: 0.08,
             },
             severe: ScenarioConfig {
                 institutional_rate_per_day: 6.0,
                 institutional_lead_hours: 6.0,
+                institutional_front_share: 0.6,
+                institutional_front_decay_hours: 4.0,
                 retail_calm_rate_per_day: 0.01,
                 retail_panic_rate_per_day: 0.12,
                 retail_ramp_hours: 6.0,
                 retail_hourly_cv: 0.35,
+                retail_weekend_cv: 0.25,
                 jump_fraction_mean: 0.8,
                 jump_fraction_concentration: 3.0,
                 intensity_cv: 0.35,

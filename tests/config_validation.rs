@@ -16,9 +16,9 @@ fn refused(toml: &str) -> (String, String, String) {
 #[test]
 fn negative_rate_is_refused_naming_the_field() {
     let (field, value, allowed) = refused(
-        "[scenarios.severe]\ninstitutional_rate_per_day = -1.0\ninstitutional_lead_hours = 6.0\n\
+        "[scenarios.severe]\ninstitutional_rate_per_day = -1.0\ninstitutional_lead_hours = 6.0\ninstitutional_front_share = 0.6\ninstitutional_front_decay_hours = 4.0\n\
          retail_calm_rate_per_day = 0.01\nretail_panic_rate_per_day = 0.12\nretail_ramp_hours = 6.0\n\
-         retail_hourly_cv = 0.35\njump_fraction_mean = 0.8\njump_fraction_concentration = 3.0\n\
+         retail_hourly_cv = 0.35\nretail_weekend_cv = 0.25\njump_fraction_mean = 0.8\njump_fraction_concentration = 3.0\n\
          intensity_cv = 0.35\nexpected_share_low = 0.2\nexpected_share_high = 0.4\n",
     );
     assert_eq!(field, "scenarios.severe.institutional_rate_per_day");
@@ -53,8 +53,8 @@ fn zero_paths_and_an_empty_window_are_refused() {
 fn a_lead_longer_than_the_window_is_refused() {
     let (field, _, allowed) = refused(
         "[scenarios.mild]\ninstitutional_rate_per_day = 2.0\n\
-         institutional_lead_hours = 70.0\nretail_calm_rate_per_day = 0.01\n\
-         retail_panic_rate_per_day = 0.05\nretail_ramp_hours = 6.0\nretail_hourly_cv = 0.35\n\
+         institutional_lead_hours = 70.0\ninstitutional_front_share = 0.6\ninstitutional_front_decay_hours = 4.0\nretail_calm_rate_per_day = 0.01\n\
+         retail_panic_rate_per_day = 0.05\nretail_ramp_hours = 6.0\nretail_hourly_cv = 0.35\nretail_weekend_cv = 0.25\n\
          jump_fraction_mean = 0.4\njump_fraction_concentration = 4.0\nintensity_cv = 0.3\n\
          expected_share_low = 0.04\nexpected_share_high = 0.1\n",
     );

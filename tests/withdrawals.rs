@@ -12,10 +12,13 @@ fn quiet_scenario() -> ScenarioConfig {
     ScenarioConfig {
         institutional_rate_per_day: 0.0,
         institutional_lead_hours: 0.0,
+        institutional_front_share: 0.0,
+        institutional_front_decay_hours: 4.0,
         retail_calm_rate_per_day: 0.0,
         retail_panic_rate_per_day: 0.0,
         retail_ramp_hours: 0.0,
         retail_hourly_cv: 0.35,
+        retail_weekend_cv: 0.0,
         jump_fraction_mean: 0.3,
         jump_fraction_concentration: 4.0,
         intensity_cv: 0.0,
@@ -54,6 +57,7 @@ fn retail_flow_matches_the_gamma_closed_form() {
     let users = UserBase {
         retail_balances_idr: vec![1_000_000_000_000],
         institutional_balances_idr: vec![1],
+        institutional_redraws_idr: Vec::new(),
     };
     let mut s = quiet_scenario();
     s.retail_calm_rate_per_day = 0.024;
@@ -82,6 +86,7 @@ fn retail_panic_ramps_only_after_the_institutional_lead() {
     let users = UserBase {
         retail_balances_idr: vec![1_000_000_000_000],
         institutional_balances_idr: vec![1],
+        institutional_redraws_idr: Vec::new(),
     };
     let mut s = quiet_scenario();
     s.retail_calm_rate_per_day = 0.01;
@@ -121,6 +126,7 @@ fn institutional_jumps_match_the_compound_poisson_closed_form() {
     let users = UserBase {
         retail_balances_idr: vec![1],
         institutional_balances_idr: vec![balance; 100_000],
+        institutional_redraws_idr: Vec::new(),
     };
     let mut s = quiet_scenario();
     s.institutional_rate_per_day = 6.0;
@@ -173,6 +179,7 @@ fn panic_intensity_makes_arrivals_negative_binomial() {
     let users = UserBase {
         retail_balances_idr: vec![1],
         institutional_balances_idr: vec![1_000_000_000; 10_000],
+        institutional_redraws_idr: Vec::new(),
     };
     let mut s = quiet_scenario();
     s.institutional_rate_per_day = 6.0;

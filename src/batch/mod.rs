@@ -6,4 +6,4 @@ pub mod report;
 pub mod run;
 
 pub use report::BatchReport;
-pub use run::{BatchError, BatchRequest, run_batch, run_batch_with_market};
+pub use run::{BatchError, BatchRequest, recommendation_band, run_batch, run_batch_with_market};

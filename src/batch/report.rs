@@ -52,6 +52,9 @@ pub struct BatchReport {
     pub insurance_fund: InsuranceReport,
     /// The stressed balance sheet, per stress scenario.
     pub solvency: SolvencyBook,
+    /// How the recommendation moves with the synthetic user base (`None` for real accounts
+    /// or when not asked for).
+    pub user_base_sensitivity: Option<SensitivityBand>,
 }
 
 /// The solvency view of the four stress scenarios.
@@ -170,6 +173,39 @@ pub struct ScenarioReport {
     /// Cumulative withdrawals hour by hour (p5, p50, p95) against the recommended layers'
     /// usable reserve.
     pub withdrawal_fan: Vec<FanPoint>,
+    /// How the scenario's figures sit against the documented record.
+    pub calibration: ScenarioCalibration,
+}
+
+/// A scenario's calibration figures (the "calibration" section of `simulate`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioCalibration {
+    /// Mean institutional withdrawals over the mean weekend total.
+    pub institutional_share_of_total: f64,
+    /// Hours after the close at which retail panic is fully set in (lead + ramp); `None`
+    /// when the scenario has no retail panic.
+    pub retail_peak_hours: Option<f64>,
+    /// Share of the mean institutional withdrawals made before that hour.
+    pub institutional_before_retail_peak_share: Option<f64>,
+    /// Coefficient of variation of the weekend's retail total across paths.
+    pub retail_total_cv: f64,
+}
+
+/// How much the recommendation moves with the synthetic user base: the planning scenario's
+/// recommended reserve re-designed on user bases drawn from other seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct SensitivityBand {
+    /// The reported recommendation, IDR.
+    pub reported_idr: f64,
+    /// The user-base seeds tried besides the configured one.
+    pub seeds: Vec<u64>,
+    /// The recommendation on each of them, IDR.
+    pub reserve_idr: Vec<f64>,
+    /// Smallest and largest relative deviation from the reported figure (e.g. −0.03, 0.02),
+    /// over the seeds tried.
+    pub deviation_low: f64,
+    /// See `deviation_low`.
+    pub deviation_high: f64,
 }
 
 /// The reserve to fund before the rails close: the cheapest layers whose P(shortfall at

@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::batch::report::{
-    BatchReport, HourPoint, InsolvencyTimes, Recommendation, ScenarioLiquidity, ScenarioReport,
-    ShareSummary, SolvencyBook, SummaryIntervals, UsdReference,
+    BatchReport, HourPoint, InsolvencyTimes, Recommendation, ScenarioCalibration,
+    ScenarioLiquidity, ScenarioReport, SensitivityBand, ShareSummary, SolvencyBook,
+    SummaryIntervals, UsdReference,
 };
 use crate::config::{Config, ReserveConfig};
 use crate::model::insurance::{InsuranceReport, run_insurance_fund};
@@ -20,14 +21,14 @@ use crate::model::mc_error::{
     cvar_interval, mean_interval, paths_for_relative_error, quantile_interval,
 };
 use crate::model::params::ParamError;
-use crate::model::process::{ScenarioName, WeekendProcess};
+use crate::model::process::{ScenarioConfig, ScenarioName, WeekendProcess};
 use crate::model::reserve::{
     NewsvendorCosts, ReserveSizing, SortedSample, safety_frontier, size_reserve, time_to_insolvency,
 };
 use crate::model::solvency::{
     FirmResources, ReserveBasis, ScenarioDemand, market_loss_idr, stressed_balance_sheet,
 };
-use crate::model::stats::{DistributionSummary, quantile_sorted};
+use crate::model::stats::{DistributionSummary, mean_and_std, quantile_sorted};
 use crate::model::tiers::{LayerPlan, layer_plans, position_of};
 use crate::model::user_base::UserBase;
 use crate::model::var::{VarReport, var_suite};
@@ -186,7 +187,55 @@ fn assemble(
         var: risk.var,
         insurance_fund: risk.insurance_fund,
         solvency: risk.solvency,
+        user_base_sensitivity: None,
     }
+}
+
+/// The planning scenario's recommended reserve re-designed on each user base of
+/// `alternatives` (`(seed, users)`), against `reported_idr`.
+pub fn recommendation_band(
+    config: &Config,
+    request: &BatchRequest,
+    reported_idr: f64,
+    alternatives: &[(u64, UserBase)],
+) -> Result<SensitivityBand, BatchError> {
+    let planning = config.reserve.planning_scenario;
+    let r = &config.reserve;
+    let reserve_idr = alternatives
+        .iter()
+        .map(|(_, users)| {
+            let ctx = RunContext {
+                config,
+                total_fiat: users.total_fiat_idr() as f64,
+                costs: NewsvendorCosts {
+                    overage_per_year: r.overage_cost_per_year(),
+                    underage_per_year: r.underage_cost_per_year(),
+                },
+            };
+            let process =
+                WeekendProcess::new(config.scenarios.get(planning), users, config.window.hours)
+                    .map_err(|e| e.within_section(&format!("scenarios.{planning}")))?;
+            let run = process.run(request.paths, request.seed, planning.stream_id());
+            let layers = design_recommended_layers(&ctx, &run);
+            Ok(layers.iter().map(|l| l.size_idr).sum::<f64>())
+        })
+        .collect::<Result<Vec<f64>, BatchError>>()?;
+    let deviation = |x: &f64| x / reported_idr - 1.0;
+    Ok(SensitivityBand {
+        reported_idr,
+        seeds: alternatives.iter().map(|(seed, _)| *seed).collect(),
+        deviation_low: reserve_idr
+            .iter()
+            .map(deviation)
+            .reduce(f64::min)
+            .unwrap_or(0.0),
+        deviation_high: reserve_idr
+            .iter()
+            .map(deviation)
+            .reduce(f64::max)
+            .unwrap_or(0.0),
+        reserve_idr,
+    })
 }
 
 /// The lowest and highest critical ratios over the configured cost ranges: (highest yield,
@@ -498,6 +547,51 @@ fn scenario_report(
         intervals_95: intervals(run, sample),
         liquidity: checks.liquidity,
         withdrawal_fan: withdrawal_fan(run, &checks.recommended.schedule(run.hours as u32, 0)),
+        calibration: calibration(run, scenario, mean_institutional_idr, mean_retail_idr),
+    }
+}
+
+/// The scenario's calibration figures from its run: the institutional share, the share of
+/// institutional money out before retail panic peaks (lead + ramp hours after the close),
+/// and the spread of the retail total.
+fn calibration(
+    run: &ScenarioRun,
+    scenario: &ScenarioConfig,
+    mean_institutional_idr: f64,
+    mean_retail_idr: f64,
+) -> ScenarioCalibration {
+    let has_panic = scenario.retail_panic_rate_per_day > scenario.retail_calm_rate_per_day;
+    let peak_hours = has_panic.then(|| {
+        (scenario.institutional_lead_hours + scenario.retail_ramp_hours).min(run.hours as f64)
+    });
+    let institutional_total: f64 = run.mean_hourly_institutional_idr.iter().sum();
+    let before_peak = peak_hours.map(|peak| {
+        let hours = peak.ceil() as usize;
+        let early: f64 = run.mean_hourly_institutional_idr[..hours.min(run.hours)]
+            .iter()
+            .sum();
+        if institutional_total > 0.0 {
+            early / institutional_total
+        } else {
+            0.0
+        }
+    });
+    let retail: Vec<f64> = run.outcomes.iter().map(|o| o.retail_idr as f64).collect();
+    let (_, retail_sd) = mean_and_std(&retail);
+    let total = mean_institutional_idr + mean_retail_idr;
+    ScenarioCalibration {
+        institutional_share_of_total: if total > 0.0 {
+            mean_institutional_idr / total
+        } else {
+            0.0
+        },
+        retail_peak_hours: peak_hours,
+        institutional_before_retail_peak_share: before_peak,
+        retail_total_cv: if mean_retail_idr > 0.0 {
+            retail_sd / mean_retail_idr
+        } else {
+            0.0
+        },
     }
 }
 

@@ -248,6 +248,11 @@ pub struct SimulateArgs {
     /// Where the user base comes from.
     #[command(flatten)]
     pub users: UserSource,
+    /// Synthetic user bases (the next seeds after `user_base.seed`) on which the
+    /// recommendation is re-designed to show its sensitivity; 0 skips it. Real accounts
+    /// (`--users-csv`) have none.
+    #[arg(long, default_value_t = 4)]
+    pub sensitivity_seeds: u32,
 }
 
 /// Where the user base comes from: real accounts, real cohort totals, or (by default)
@@ -290,6 +295,25 @@ impl UserSource {
             )?);
         }
         Ok(UserBase::synthetic(&config.user_base))
+    }
+
+    /// `count` user bases like [`UserSource::load`]'s from the seeds after
+    /// `user_base.seed`, as `(seed, users)`; none for real accounts.
+    pub fn alternatives(
+        &self,
+        config: &Config,
+        count: u32,
+    ) -> anyhow::Result<Vec<(u64, UserBase)>> {
+        if self.users_csv.is_some() {
+            return Ok(Vec::new());
+        }
+        (1..=u64::from(count))
+            .map(|k| {
+                let mut other = config.clone();
+                other.user_base.seed = config.user_base.seed.wrapping_add(k);
+                Ok((other.user_base.seed, self.load(&other)?))
+            })
+            .collect()
     }
 }
 

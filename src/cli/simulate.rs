@@ -3,7 +3,7 @@
 use anyhow::Context;
 
 use super::{SimulateArgs, load_config, load_market, tables};
-use sentinel::batch::{BatchRequest, run_batch_with_market};
+use sentinel::batch::{BatchRequest, recommendation_band, run_batch_with_market};
 
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut config = load_config(args.config.as_deref())?;
@@ -37,7 +37,14 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         .context("cannot start worker threads")?;
     let started = std::time::Instant::now();
     let history = load_market(&config)?;
-    let report = pool.install(|| run_batch_with_market(&config, &users, &request, &history))?;
+    let mut report = pool.install(|| run_batch_with_market(&config, &users, &request, &history))?;
+    let alternatives = args.users.alternatives(&config, args.sensitivity_seeds)?;
+    if !alternatives.is_empty() {
+        let reported = report.recommendation.reserve_idr;
+        let band =
+            pool.install(|| recommendation_band(&config, &request, reported, &alternatives))?;
+        report.user_base_sensitivity = Some(band);
+    }
     let elapsed = started.elapsed();
 
     let tables =

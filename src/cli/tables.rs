@@ -75,6 +75,7 @@ pub(super) fn render(r: &BatchReport, labels: Labels) -> Result<String, fmt::Err
     weekend_window(&mut out, r)?;
     withdrawals(&mut out, r)?;
     monte_carlo_error(&mut out, r)?;
+    calibration(&mut out, r)?;
     reserve_sizing(&mut out, r)?;
     safety_frontier(&mut out, r, labels)?;
     time_to_insolvency(&mut out, r, labels)?;
@@ -105,6 +106,11 @@ fn user_base(out: &mut String, r: &BatchReport) -> fmt::Result {
         pct(u.institutional_balance_share),
         u.gini,
         pct(u.top_1pct_share)
+    )?;
+    writeln!(
+        out,
+        "  effective number of institutions (1/HHI) {:.1}; weekends drawn over {} institutional draw(s)",
+        u.institutional_effective_count, u.institutional_draws
     )
 }
 
@@ -168,6 +174,79 @@ fn monte_carlo_error(out: &mut String, r: &BatchReport) -> fmt::Result {
         )?;
     }
     Ok(())
+}
+
+fn calibration(out: &mut String, r: &BatchReport) -> fmt::Result {
+    writeln!(
+        out,
+        "\nCALIBRATION (each scenario against the documented record)"
+    )?;
+    writeln!(
+        out,
+        "  {:<8} {:>8} {:>11} {:>12} {:>26} {:>16}",
+        "scenario",
+        "mean %",
+        "documented",
+        "inst. share",
+        "inst. out before retail peak",
+        "retail total CV"
+    )?;
+    for (name, s) in &r.scenarios {
+        let c = &s.calibration;
+        let early = match (
+            c.institutional_before_retail_peak_share,
+            c.retail_peak_hours,
+        ) {
+            (Some(share), Some(h)) => format!("{} by hour {h:.0}", pct(share)),
+            _ => "- (no panic)".to_owned(),
+        };
+        let verdict =
+            if (s.expected_share_low..=s.expected_share_high).contains(&s.share_of_fiat_mean) {
+                "in range"
+            } else {
+                "OUT OF RANGE"
+            };
+        writeln!(
+            out,
+            "  {:<8} {:>8} {:>5.1}-{:.1}% {:>12} {:>26} {:>16}  {verdict}",
+            name.as_str(),
+            pct(s.share_of_fiat_mean),
+            s.expected_share_low * 100.0,
+            s.expected_share_high * 100.0,
+            pct(c.institutional_share_of_total),
+            early,
+            pct(c.retail_total_cv)
+        )?;
+    }
+    match &r.user_base_sensitivity {
+        Some(band) => writeln!(
+            out,
+            "  user base: the recommendation on {} other user-base seed(s) ({}) is {}..{} ({:+.1}% / {:+.1}% of {})",
+            band.seeds.len(),
+            band.seeds
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            bn(band
+                .reserve_idr
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min)),
+            bn(band
+                .reserve_idr
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max)),
+            band.deviation_low * 100.0,
+            band.deviation_high * 100.0,
+            bn(band.reported_idr)
+        ),
+        None => writeln!(
+            out,
+            "  user base: real accounts (exact balances), or no sensitivity run asked for"
+        ),
+    }
 }
 
 fn reserve_sizing(out: &mut String, r: &BatchReport) -> fmt::Result {

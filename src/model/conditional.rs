@@ -180,12 +180,19 @@ impl ConditionalModel {
         for hour in first_hour..hours {
             let h = hour as usize;
             let ahead = ((hour + 1) as f64 - elapsed).clamp(0.0, 1.0);
-            let mean = (self.retail_calm_idr[h] + m * self.retail_excess_idr[h]).max(0.0);
+            let mean = (self.retail_calm_idr[h] + m * self.retail_excess_idr[h]).max(0.0)
+                * intensity.retail_mood;
             let amount = (mean * self.unit_retail_draw(rng) * ahead).min(retail_total - retail);
             retail += amount;
             while next_arrival < (hour + 1) as f64 {
                 let in_path = institutional - institutional_before;
-                let jump_idr = self.process.draw_jump(rng, ledger, scale, in_path);
+                let jump_idr = self.process.draw_jump(
+                    rng,
+                    ledger,
+                    scale,
+                    in_path,
+                    intensity.institutional_book,
+                );
                 institutional += jump_idr;
                 on_flow(SimulatedFlow::InstitutionalJump {
                     at_hours: next_arrival,
@@ -257,6 +264,8 @@ mod tests {
         let intensity = PathIntensity {
             institutional_rate_per_hour: 5.0,
             retail_panic_multiplier: 3.0,
+            retail_mood: 1.0,
+            institutional_book: 0,
         };
         let mut ledger = model.process().new_ledger();
         for path in 0..200 {

@@ -8,12 +8,19 @@
 //!   `μ_h(m) = R₀ · max(0, calm + m·(panic − calm)·progress_h) / 24` IDR, where `R₀` is the
 //!   retail balance at the close and `progress_h` ramps linearly from 0 to 1 over
 //!   `retail_ramp_hours`, starting `institutional_lead_hours` after the close;
-//! - **institutional arrivals** ([`ArrivalProcess`], today [`PoissonArrivals`]): arrivals per
-//!   hour at the path's level `λ · m / 24`;
+//! - **institutional arrivals** ([`ArrivalProcess`]): at the path's level `λ̄ = λ · m / 24`
+//!   arrivals per hour on average over the window, either homogeneous ([`PoissonArrivals`])
+//!   or front-loaded around the trigger ([`FrontLoadedArrivals`]: intensity `λ̄ · g(t)`,
+//!   `g(t) = (1 − w) + w · T e^{−t/τ} / (τ (1 − e^{−T/τ}))`, `∫₀ᵀ g = T`), so institutions
+//!   move first and retail panic follows after the lead;
 //! - **jump size** ([`JumpFractionLaw`]): each arrival takes a fraction `f ~ Beta(μ·c, (1−μ)·c)`
 //!   of an institution's balance (`f = 1` when `μ = 1`);
 //! - **panic intensity** ([`PanicIntensityLaw`]): per path `m ~ Gamma(1/c², c²)` (mean 1, CV
-//!   `c`; `m = 1` when `c = 0`) scales the arrival level and the retail panic excess.
+//!   `c`; `m = 1` when `c = 0`) scales the arrival level and the retail panic excess;
+//! - **weekend mood** (a second [`PanicIntensityLaw`], CV `retail_weekend_cv`): per path
+//!   `r`, mean 1, scales the whole retail hourly mean, `μ_h(m) · r`: weekends differ as a
+//!   whole (a quiet week, a volatile one), which 65 independent hours alone would average
+//!   away.
 //!
 //! [`WeekendProcess`] binds the laws to one user base and one window. Adding an arrival
 //! process (time-varying, self-exciting) means one new type implementing [`ArrivalProcess`].
@@ -92,6 +99,11 @@ pub struct ScenarioConfig {
     pub institutional_rate_per_day: f64,
     /// Hours by which institutional panic leads retail panic.
     pub institutional_lead_hours: f64,
+    /// Share `w` of the expected institutional arrivals in the front-loaded part of the
+    /// intensity (an exponential decay from the trigger); 0 = homogeneous Poisson.
+    pub institutional_front_share: f64,
+    /// Decay time `τ` of the front-loaded part, hours: its intensity falls by `e` every `τ`.
+    pub institutional_front_decay_hours: f64,
     /// Retail withdrawals per day in calm hours, as a fraction of retail balances.
     pub retail_calm_rate_per_day: f64,
     /// Retail withdrawals per day once panic is fully set in, fraction of retail balances.
@@ -100,6 +112,9 @@ pub struct ScenarioConfig {
     pub retail_ramp_hours: f64,
     /// Coefficient of variation of one hour's aggregate retail flow (Gamma shape = 1/cv²).
     pub retail_hourly_cv: f64,
+    /// Coefficient of variation of the weekend's retail mood: a per-weekend factor (Gamma,
+    /// mean 1) on every hour's retail mean; 0 disables it.
+    pub retail_weekend_cv: f64,
     /// Mean fraction of its remaining balance an institution withdraws in one jump.
     pub jump_fraction_mean: f64,
     /// Concentration α+β of the Beta law of that fraction (higher = less dispersed).
@@ -129,6 +144,16 @@ impl ScenarioConfig {
                 Allowed::Closed(0.0, window),
             ),
             bound(
+                "institutional_front_share",
+                self.institutional_front_share,
+                Allowed::Closed(0.0, 0.99),
+            ),
+            bound(
+                "institutional_front_decay_hours",
+                self.institutional_front_decay_hours,
+                Allowed::Closed(0.1, window),
+            ),
+            bound(
                 "retail_calm_rate_per_day",
                 self.retail_calm_rate_per_day,
                 Allowed::Closed(0.0, 1.0),
@@ -147,6 +172,11 @@ impl ScenarioConfig {
                 "retail_hourly_cv",
                 self.retail_hourly_cv,
                 Allowed::Closed(0.01, 10.0),
+            ),
+            bound(
+                "retail_weekend_cv",
+                self.retail_weekend_cv,
+                Allowed::Closed(0.0, 2.0),
             ),
             bound(
                 "jump_fraction_mean",
@@ -290,6 +320,87 @@ impl ArrivalProcess for PoissonArrivals {
     }
 }
 
+/// Institutional arrivals front-loaded around the trigger (the close): a non-homogeneous
+/// Poisson process of intensity `λ̄ · g(t)` per hour, `t` hours since the close, with
+/// `g(t) = (1 − w) + w · T e^{−t/τ} / (τ (1 − e^{−T/τ}))` over a window of `T` hours. The
+/// shape averages 1 over the window (`∫₀ᵀ g = T`), so the documented daily rate stays the
+/// window's mean; a share `w` of the expected arrivals sits in the decaying front.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrontLoadedArrivals {
+    rate_per_day: f64,
+    front_share: f64,
+    decay_hours: f64,
+    window_hours: f64,
+    /// `T / (τ (1 − e^{−T/τ}))`: the front's peak relative to the mean.
+    front_peak: f64,
+}
+
+/// Newton steps of the arrival-time inversion before it gives up (it converges in a few).
+const MAX_NEWTON_STEPS: usize = 100;
+
+impl FrontLoadedArrivals {
+    /// The process of mean `rate_per_day` with front share `w` and decay `τ` hours over a
+    /// window of `window_hours`.
+    pub fn new(rate_per_day: f64, front_share: f64, decay_hours: f64, window_hours: f64) -> Self {
+        let front_peak = window_hours / (decay_hours * (1.0 - (-window_hours / decay_hours).exp()));
+        Self {
+            rate_per_day,
+            front_share,
+            decay_hours,
+            window_hours,
+            front_peak,
+        }
+    }
+
+    /// The intensity shape `g(t)` (1 = the window's mean).
+    pub fn shape_at(&self, t_hours: f64) -> f64 {
+        let w = self.front_share;
+        (1.0 - w) + w * self.front_peak * (-t_hours / self.decay_hours).exp()
+    }
+
+    /// `G(t) = ∫₀ᵗ g = (1 − w) t + w T (1 − e^{−t/τ}) / (1 − e^{−T/τ})`, hours.
+    pub fn cumulative_shape(&self, t_hours: f64) -> f64 {
+        let w = self.front_share;
+        let front =
+            self.front_peak * self.decay_hours * (1.0 - (-t_hours / self.decay_hours).exp());
+        (1.0 - w) * t_hours + w * front
+    }
+
+    /// Expected share of the window's arrivals in `[0, t_hours)`: `G(t) / T`.
+    pub fn share_before(&self, t_hours: f64) -> f64 {
+        self.cumulative_shape(t_hours) / self.window_hours
+    }
+}
+
+impl ArrivalProcess for FrontLoadedArrivals {
+    fn mean_rate_per_day(&self) -> f64 {
+        self.rate_per_day
+    }
+
+    /// Inverts `λ̄ (G(t) − G(after)) = E`, `E ~ Exp(1)`, by Newton's method: `G` is concave
+    /// (the intensity only falls), so steps from the left never overshoot.
+    fn next_arrival_after(&self, rng: &mut PathRng, after_hours: f64, level_per_hour: f64) -> f64 {
+        if level_per_hour <= 0.0 {
+            return f64::INFINITY;
+        }
+        let target =
+            self.cumulative_shape(after_hours) + rng.sample::<f64, _>(Exp1) / level_per_hour;
+        let mut t = after_hours;
+        for _ in 0..MAX_NEWTON_STEPS {
+            let gap = target - self.cumulative_shape(t);
+            if gap <= 1e-12 * target.max(1.0) {
+                return t;
+            }
+            t += gap / self.shape_at(t);
+        }
+        t
+    }
+
+    fn exposure_days(&self, from_hours: f64, to_hours: f64) -> f64 {
+        (self.cumulative_shape(to_hours) - self.cumulative_shape(from_hours)) / HOURS_PER_DAY
+    }
+}
+
 /// The fraction of a balance one institutional jump takes: `Beta(μ·c, (1−μ)·c)`, or 1.
 #[derive(Debug, Clone)]
 pub struct JumpFractionLaw {
@@ -337,7 +448,8 @@ impl JumpFractionLaw {
     }
 }
 
-/// The per-path panic multiplier `m ~ Gamma(1/c², c²)`: mean 1, CV `c`; `m = 1` when `c = 0`.
+/// A per-path multiplier `m ~ Gamma(1/c², c²)`: mean 1, CV `c`; `m = 1` when `c = 0` (the
+/// panic intensity, and the weekend's retail mood).
 #[derive(Debug, Clone)]
 pub struct PanicIntensityLaw {
     cv: f64,
@@ -345,19 +457,17 @@ pub struct PanicIntensityLaw {
 }
 
 impl PanicIntensityLaw {
-    fn new(s: &ScenarioConfig) -> Result<Self, ParamError> {
-        let gamma = if s.intensity_cv > 0.0 {
-            let shape = gamma_shape_of_cv(s.intensity_cv);
+    /// The law of CV `cv`, configured as `field`.
+    fn with_cv(field: &str, cv: f64) -> Result<Self, ParamError> {
+        let gamma = if cv > 0.0 {
+            let shape = gamma_shape_of_cv(cv);
             let law = Gamma::new(shape, 1.0 / shape)
-                .map_err(|_| ParamError::new("intensity_cv", s.intensity_cv, "a finite CV"))?;
+                .map_err(|_| ParamError::new(field, cv, "a finite CV"))?;
             Some(law)
         } else {
             None
         };
-        Ok(Self {
-            cv: s.intensity_cv,
-            gamma,
-        })
+        Ok(Self { cv, gamma })
     }
 
     /// One draw of the multiplier.
@@ -396,19 +506,32 @@ pub struct ScenarioLaws {
     pub jump_fraction: JumpFractionLaw,
     /// Per-path panic multiplier.
     pub intensity: PanicIntensityLaw,
+    /// Per-path retail mood: a factor on the whole retail mean.
+    pub mood: PanicIntensityLaw,
 }
 
 impl ScenarioLaws {
     /// Validates `s` for a window of `window_hours` and builds its laws.
     pub fn new(s: &ScenarioConfig, window_hours: u32) -> Result<Self, ParamError> {
         check(&s.bounds(window_hours))?;
+        let arrivals: Arc<dyn ArrivalProcess> = if s.institutional_front_share > 0.0 {
+            Arc::new(FrontLoadedArrivals::new(
+                s.institutional_rate_per_day,
+                s.institutional_front_share,
+                s.institutional_front_decay_hours,
+                f64::from(window_hours),
+            ))
+        } else {
+            Arc::new(PoissonArrivals {
+                rate_per_day: s.institutional_rate_per_day,
+            })
+        };
         Ok(Self {
             retail: RetailFlowLaw::new(s)?,
-            arrivals: Arc::new(PoissonArrivals {
-                rate_per_day: s.institutional_rate_per_day,
-            }),
+            arrivals,
             jump_fraction: JumpFractionLaw::new(s)?,
-            intensity: PanicIntensityLaw::new(s)?,
+            intensity: PanicIntensityLaw::with_cv("intensity_cv", s.intensity_cv)?,
+            mood: PanicIntensityLaw::with_cv("retail_weekend_cv", s.retail_weekend_cv)?,
         })
     }
 }
@@ -420,6 +543,10 @@ pub struct PathIntensity {
     pub institutional_rate_per_hour: f64,
     /// Multiplier of the retail panic excess on this path (1 = the scenario's own level).
     pub retail_panic_multiplier: f64,
+    /// The weekend's retail mood: a factor on every hour's retail mean (1 = typical).
+    pub retail_mood: f64,
+    /// Which institutional draw of the user base this weekend runs on (0 = the reported one).
+    pub institutional_book: usize,
 }
 
 /// Institutional balances prepared for balance-weighted picking, IDR.
@@ -473,7 +600,8 @@ pub struct WeekendProcess {
     laws: ScenarioLaws,
     window_hours: u32,
     retail_total_idr: u64,
-    institutions: InstitutionalBook,
+    /// The user base's institutional draws (one for real accounts); same count and total.
+    books: Vec<InstitutionalBook>,
 }
 
 impl WeekendProcess {
@@ -496,7 +624,10 @@ impl WeekendProcess {
             laws,
             window_hours,
             retail_total_idr: users.retail_total_idr(),
-            institutions: InstitutionalBook::new(&users.institutional_balances_idr),
+            books: users
+                .institutional_draws_idr()
+                .map(InstitutionalBook::new)
+                .collect(),
         }
     }
 
@@ -515,9 +646,15 @@ impl WeekendProcess {
         self.retail_total_idr
     }
 
-    /// The institutions' balances at the close.
+    /// The institutions' balances at the close (the reported draw; every draw has the same
+    /// count and total).
     pub fn institutions(&self) -> &InstitutionalBook {
-        &self.institutions
+        &self.books[0]
+    }
+
+    /// Number of institutional draws a weekend can run on.
+    pub fn institutional_draws(&self) -> usize {
+        self.books.len()
     }
 
     /// Mean retail flow in hour `hour` (0-based) at panic multiplier `m`, IDR
@@ -531,37 +668,51 @@ impl WeekendProcess {
     /// Draws the path's panic multiplier and its arrival level from the prior.
     pub fn draw_intensity(&self, rng: &mut PathRng) -> PathIntensity {
         let m = self.laws.intensity.draw(rng);
+        let retail_mood = self.laws.mood.draw(rng);
         let arrivals = &self.laws.arrivals;
         PathIntensity {
             institutional_rate_per_hour: arrivals.level_per_hour(arrivals.mean_rate_per_day(), m),
             retail_panic_multiplier: m,
+            retail_mood,
+            institutional_book: self.draw_book(rng),
+        }
+    }
+
+    /// A uniformly drawn institutional draw's index (no random number when there is one).
+    pub fn draw_book(&self, rng: &mut PathRng) -> usize {
+        match self.books.len() {
+            0 | 1 => 0,
+            n => rng.random_range(0..n),
         }
     }
 
     /// A ledger sized for this process's institutions.
     pub fn new_ledger(&self) -> InstitutionalLedger {
-        InstitutionalLedger::new(self.institutions.balances_idr.len())
+        InstitutionalLedger::new(self.institutions().balances_idr.len())
     }
 
-    /// One institutional jump when the cohort has withdrawn `withdrawn_in_path_idr` since the
-    /// start of the simulation: an institution picked in proportion to what it still holds
-    /// withdraws a `Beta` fraction of that, IDR (0 once the cohort is empty).
+    /// One institutional jump on institutional draw `book` when the cohort has withdrawn
+    /// `withdrawn_in_path_idr` since the start of the simulation: an institution picked in
+    /// proportion to what it still holds withdraws a `Beta` fraction of that, IDR (0 once
+    /// the cohort is empty).
     pub fn draw_jump(
         &self,
         rng: &mut PathRng,
         ledger: &mut InstitutionalLedger,
         scale: CohortScale,
         withdrawn_in_path_idr: u64,
+        book: usize,
     ) -> u64 {
-        let start_total = scale.start_balance_idr(self.institutions.total_idr);
+        let book = self.books.get(book).unwrap_or(&self.books[0]);
+        let start_total = scale.start_balance_idr(book.total_idr);
         if start_total <= withdrawn_in_path_idr {
             return 0;
         }
-        let Some(account) = self.institutions.pick_by_remaining(rng, ledger, scale) else {
+        let Some(account) = book.pick_by_remaining(rng, ledger, scale) else {
             return 0;
         };
-        let remaining = scale.start_balance_idr(self.institutions.balances_idr[account])
-            - ledger.withdrawn_idr(account);
+        let remaining =
+            scale.start_balance_idr(book.balances_idr[account]) - ledger.withdrawn_idr(account);
         let fraction = self.laws.jump_fraction.draw(rng);
         let amount = ((fraction * remaining as f64).round() as u64).min(remaining);
         ledger.add(account, amount);
@@ -708,6 +859,51 @@ mod tests {
     fn trigamma_matches_known_values() {
         assert!((trigamma(1.0) - std::f64::consts::PI.powi(2) / 6.0).abs() < 1e-9);
         assert!((trigamma(0.5) - std::f64::consts::PI.powi(2) / 2.0).abs() < 1e-9);
+    }
+
+    fn front_loaded() -> FrontLoadedArrivals {
+        FrontLoadedArrivals::new(6.0, 0.6, 4.0, 65.0)
+    }
+
+    #[test]
+    fn the_front_loaded_intensity_integrates_to_the_documented_daily_rate() {
+        let p = front_loaded();
+        assert!((p.cumulative_shape(65.0) - 65.0).abs() < 1e-9);
+        // Midpoint rule over the window, per hour: the mean of g is 1.
+        let steps = 650_000;
+        let dt = 65.0 / steps as f64;
+        let integral: f64 = (0..steps)
+            .map(|i| p.shape_at((i as f64 + 0.5) * dt) * dt)
+            .sum();
+        assert!((integral / 65.0 - 1.0).abs() < 1e-6, "{integral}");
+        assert!((p.exposure_days(0.0, 65.0) * 6.0 - 6.0 * 65.0 / 24.0).abs() < 1e-9);
+        // Closed form of the share in the first 6 hours: (1−w)·6/T + w(1−e^{−6/τ})/(1−e^{−T/τ}).
+        let expected =
+            0.4 * 6.0 / 65.0 + 0.6 * (1.0 - (-1.5f64).exp()) / (1.0 - (-65.0f64 / 4.0).exp());
+        assert!((p.share_before(6.0) - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn front_loaded_arrival_times_follow_the_intensity() {
+        let p = front_loaded();
+        let level = 6.0 / HOURS_PER_DAY;
+        let mut rng = crate::model::rng::path_rng(1, 2, 3);
+        let (mut early, mut total) = (0usize, 0usize);
+        for _ in 0..20_000 {
+            let mut t = p.next_arrival_after(&mut rng, 0.0, level);
+            while t < 65.0 {
+                total += 1;
+                early += usize::from(t < 6.0);
+                t = p.next_arrival_after(&mut rng, t, level);
+            }
+        }
+        let mean_count = total as f64 / 20_000.0;
+        assert!(
+            (mean_count / (6.0 * 65.0 / 24.0) - 1.0).abs() < 0.01,
+            "{mean_count}"
+        );
+        let share = early as f64 / total as f64;
+        assert!((share - p.share_before(6.0)).abs() < 0.01, "{share}");
     }
 
     #[test]

@@ -4,8 +4,19 @@
 //! A user base comes from a seeded synthetic draw (log-normal per cohort, scaled to the
 //! configured totals), from a CSV of accounts, or from the two cohort totals a
 //! Proof-of-Reserve report gives (then the accounts inside each cohort are synthetic).
+//!
+//! **Institutional concentration is a target, not a draw.** A synthetic institutional cohort
+//! is calibrated to a balance-weighted effective number of institutions
+//! `N_eff = (Σ b)² / Σ b²` (one over the Herfindahl index): its log-normal spread `σ` is
+//! solved per draw so that `N_eff` is met. A raw `σ` left the largest desks to chance (at
+//! `σ = 2.6` over 5,000 accounts `N_eff` ranges from about 12 to 120 between seeds), and the
+//! severe answer with them. A synthetic base also carries `draws − 1` further institutional
+//! draws (same target, other streams); each simulated weekend picks one, so results integrate
+//! over the unknown ranking of balances instead of hinging on one draw. A CSV keeps its exact
+//! balances and has no further draws.
 
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::params::{Allowed, ParamError, bound, check, sums_to_one};
@@ -21,10 +32,26 @@ pub struct UserBaseConfig {
     pub total_fiat_idr: u64,
     /// Seed of the synthetic balance draw.
     pub seed: u64,
+    /// Synthetic institutional draws the simulations integrate over (the first is the one
+    /// reported); 1 = a single draw.
+    pub draws: u32,
     /// Retail accounts.
     pub retail: CohortConfig,
     /// Institutional accounts (funds, OTC desks, corporate treasuries).
-    pub institutional: CohortConfig,
+    pub institutional: InstitutionalCohortConfig,
+}
+
+/// The institutional cohort: its shares and its concentration target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstitutionalCohortConfig {
+    /// Share of accounts in this cohort, 0..1; the cohorts sum to 1.
+    pub account_share: f64,
+    /// Share of total fiat held by this cohort, 0..1; the cohorts sum to 1.
+    pub balance_share: f64,
+    /// Balance-weighted effective number of institutions, `(Σ b)² / Σ b²`, that every
+    /// synthetic draw is calibrated to.
+    pub effective_count: f64,
 }
 
 /// One cohort of the user base.
@@ -50,28 +77,39 @@ impl UserBaseConfig {
                 Allowed::AtLeast(1.0),
             ),
         ];
-        for (name, c) in [
-            ("retail", &self.retail),
-            ("institutional", &self.institutional),
+        for (name, account_share, balance_share) in [
+            (
+                "retail",
+                self.retail.account_share,
+                self.retail.balance_share,
+            ),
+            (
+                "institutional",
+                self.institutional.account_share,
+                self.institutional.balance_share,
+            ),
         ] {
             table.extend([
                 bound(
                     format!("{name}.account_share"),
-                    c.account_share,
+                    account_share,
                     Allowed::OpenUnit,
                 ),
                 bound(
                     format!("{name}.balance_share"),
-                    c.balance_share,
+                    balance_share,
                     Allowed::OpenUnit,
-                ),
-                bound(
-                    format!("{name}.log_sigma"),
-                    c.log_sigma,
-                    Allowed::Closed(0.0, 5.0),
                 ),
             ]);
         }
+        table.extend([
+            bound(
+                "retail.log_sigma",
+                self.retail.log_sigma,
+                Allowed::Closed(0.0, 5.0),
+            ),
+            bound("draws", f64::from(self.draws), Allowed::Closed(1.0, 256.0)),
+        ]);
         check(&table)?;
         let (r, i) = (&self.retail, &self.institutional);
         for (field, retail, institutional) in [
@@ -93,7 +131,11 @@ impl UserBaseConfig {
                 "a share that leaves at least one account in each cohort",
             ));
         }
-        Ok(())
+        check(&[bound(
+            "institutional.effective_count",
+            i.effective_count,
+            Allowed::Closed(1.0, institutions),
+        )])
     }
 }
 
@@ -108,6 +150,10 @@ pub struct UserBase {
     pub retail_balances_idr: Vec<u64>,
     /// Balance of each institutional account, IDR.
     pub institutional_balances_idr: Vec<u64>,
+    /// Further synthetic draws of the institutional balances (same count, total and
+    /// concentration target), IDR; empty for real accounts. Simulations pick one draw
+    /// (`institutional_balances_idr` or one of these) per weekend.
+    pub institutional_redraws_idr: Vec<Vec<u64>>,
 }
 
 /// A user base that could not be built.
@@ -149,6 +195,11 @@ pub struct Concentration {
     pub gini: f64,
     /// Share of fiat held by the largest 1% of accounts.
     pub top_1pct_share: f64,
+    /// Balance-weighted effective number of institutions, `(Σ b)² / Σ b²`, of the reported
+    /// draw.
+    pub institutional_effective_count: f64,
+    /// Institutional draws the simulations integrate over (1 for real accounts).
+    pub institutional_draws: usize,
     /// Points of the Lorenz curve (share of fiat held by the poorest share of accounts).
     pub lorenz: Vec<LorenzPoint>,
 }
@@ -211,16 +262,30 @@ impl UserBase {
             retail_accounts,
             config.retail.log_sigma,
         );
-        let institutional_weights = log_normal_weights(
-            config.seed,
-            INSTITUTIONAL_STREAM,
-            institutional_accounts,
-            config.institutional.log_sigma,
-        );
+        let mut books = (0..u64::from(config.draws.max(1)))
+            .into_par_iter()
+            .map(|draw| {
+                let weights = calibrated_weights(
+                    config.seed,
+                    draw,
+                    institutional_accounts,
+                    config.institutional.effective_count,
+                );
+                apportion(&weights, institutional_idr)
+            })
+            .collect::<Vec<_>>()
+            .into_iter();
         Self {
             retail_balances_idr: apportion(&retail_weights, retail_idr),
-            institutional_balances_idr: apportion(&institutional_weights, institutional_idr),
+            institutional_balances_idr: books.next().unwrap_or_default(),
+            institutional_redraws_idr: books.collect(),
         }
+    }
+
+    /// Every institutional draw: the reported one first, then the further draws.
+    pub fn institutional_draws_idr(&self) -> impl Iterator<Item = &[u64]> {
+        std::iter::once(self.institutional_balances_idr.as_slice())
+            .chain(self.institutional_redraws_idr.iter().map(Vec::as_slice))
     }
 
     /// Parses `account_id,cohort,balance_idr` (with that header). Every bad row is an
@@ -239,6 +304,7 @@ impl UserBase {
         let mut base = UserBase {
             retail_balances_idr: Vec::new(),
             institutional_balances_idr: Vec::new(),
+            institutional_redraws_idr: Vec::new(),
         };
         for (index, raw) in lines {
             let line = index + 1;
@@ -320,6 +386,8 @@ impl UserBase {
             institutional_balance_share: self.institutional_total_idr() as f64 / total as f64,
             gini: gini(&all),
             top_1pct_share: top_share(&all, 0.01),
+            institutional_effective_count: effective_count(&self.institutional_balances_idr),
+            institutional_draws: 1 + self.institutional_redraws_idr.len(),
             lorenz: lorenz_points(&all),
         }
     }
@@ -349,6 +417,74 @@ fn log_normal_weights(seed: u64, stream: u64, n: usize, sigma: f64) -> Vec<f64> 
             (0.0 + sigma * z).exp()
         })
         .collect()
+}
+
+/// The balance-weighted effective number of holders, `(Σ b)² / Σ b²` (0 for no balance).
+pub fn effective_count(balances_idr: &[u64]) -> f64 {
+    let (sum, squares) = balances_idr.iter().fold((0.0, 0.0), |(s, q), &b| {
+        let b = b as f64;
+        (s + b, q + b * b)
+    });
+    if squares > 0.0 {
+        sum * sum / squares
+    } else {
+        0.0
+    }
+}
+
+/// Most steps of the spread calibration.
+const CALIBRATION_STEPS: usize = 100;
+/// Tolerance on `ln N_eff` at which the calibration stops.
+const CALIBRATION_TOLERANCE: f64 = 1e-10;
+/// Largest log-normal spread the calibration tries.
+const MAX_LOG_SIGMA: f64 = 20.0;
+
+/// `ln N_eff(σ)` and its derivative for weights `exp(σ y_i)`: with `S₁ = Σ e^{σy}` and
+/// `S₂ = Σ e^{2σy}`, `ln N_eff = 2 ln S₁ − ln S₂` and
+/// `d/dσ = 2 Σ y e^{σy} / S₁ − 2 Σ y e^{2σy} / S₂` (≤ 0: more spread, fewer holders).
+fn log_effective_count(y: &[f64], sigma: f64) -> (f64, f64) {
+    let (mut s1, mut d1, mut s2, mut d2) = (0.0, 0.0, 0.0, 0.0);
+    for &x in y {
+        let w = (sigma * x).exp();
+        s1 += w;
+        d1 += x * w;
+        s2 += w * w;
+        d2 += x * w * w;
+    }
+    (2.0 * s1.ln() - s2.ln(), 2.0 * d1 / s1 - 2.0 * d2 / s2)
+}
+
+/// `n` log-normal weights `exp(σ z_i)` of institutional draw `draw` (`z ~ N(0, 1)` from stream
+/// `(seed, INSTITUTIONAL_STREAM, draw)`), with `σ` solved so that `(Σ w)² / Σ w² = target`
+/// (it falls from `n` at `σ = 0` as `σ` grows): Newton steps on `ln N_eff`, kept inside a
+/// shrinking bracket (bisection when a step would leave it).
+fn calibrated_weights(seed: u64, draw: u64, n: usize, target: f64) -> Vec<f64> {
+    let mut rng = path_rng(seed, INSTITUTIONAL_STREAM, draw);
+    let z: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
+    let z_max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let y: Vec<f64> = z.iter().map(|&x| x - z_max).collect();
+    let goal = target.ln();
+    let (mut low, mut high) = (0.0, MAX_LOG_SIGMA);
+    let mut sigma = 1.0;
+    for _ in 0..CALIBRATION_STEPS {
+        let (value, slope) = log_effective_count(&y, sigma);
+        let gap = value - goal;
+        if gap.abs() <= CALIBRATION_TOLERANCE {
+            break;
+        }
+        if gap > 0.0 {
+            low = sigma;
+        } else {
+            high = sigma;
+        }
+        let newton = sigma - gap / slope;
+        sigma = if slope < 0.0 && newton > low && newton < high {
+            newton
+        } else {
+            0.5 * (low + high)
+        };
+    }
+    y.iter().map(|&x| (sigma * x).exp()).collect()
 }
 
 /// Splits `total` whole units in proportion to `weights` (largest-remainder rounding),
@@ -436,6 +572,43 @@ mod tests {
         assert_eq!(base.retail_balances_idr.len(), 95_000);
         let share = base.institutional_total_idr() as f64 / base.total_fiat_idr() as f64;
         assert!((share - 0.65).abs() < 1e-9, "institutional share {share}");
+    }
+
+    #[test]
+    fn every_institutional_draw_meets_the_concentration_target_and_the_total() {
+        let config = UserBaseConfig::default();
+        let base = UserBase::synthetic(&config);
+        let draws: Vec<&[u64]> = base.institutional_draws_idr().collect();
+        assert_eq!(draws.len(), config.draws as usize);
+        let total = base.institutional_total_idr();
+        for draw in &draws {
+            assert_eq!(draw.iter().sum::<u64>(), total);
+            assert_eq!(draw.len(), 5_000);
+            // Rounding to whole rupiah moves N_eff by far less than 1e-6 of it.
+            let n_eff = effective_count(draw);
+            assert!(
+                (n_eff / config.institutional.effective_count - 1.0).abs() < 1e-6,
+                "{n_eff}"
+            );
+        }
+        assert_ne!(draws[0], draws[1], "the draws differ in who holds what");
+    }
+
+    #[test]
+    fn effective_count_of_known_books() {
+        assert_eq!(effective_count(&[7, 7, 7, 7]), 4.0);
+        assert_eq!(effective_count(&[0, 0, 9]), 1.0);
+        // (1 + 3)² / (1 + 9) = 1.6.
+        assert!((effective_count(&[1, 3]) - 1.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn real_accounts_keep_their_balances_and_have_no_further_draws() {
+        let base =
+            UserBase::from_csv("account_id,cohort,balance_idr\na,retail,10\nb,institutional,30\n")
+                .unwrap();
+        assert_eq!(base.institutional_balances_idr, vec![30]);
+        assert!(base.institutional_redraws_idr.is_empty());
     }
 
     #[test]

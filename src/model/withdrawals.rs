@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::model::process::{CohortScale, InstitutionalLedger, WeekendProcess};
+use crate::model::process::{CohortScale, InstitutionalLedger, PathIntensity, WeekendProcess};
 use crate::model::rng::{PathRng, path_rng};
 
 /// Paths per unit of parallel work. Fixed, so results do not depend on the thread count.
@@ -75,12 +75,7 @@ impl WeekendProcess {
         let mut next_arrival = self.next_arrival_after(rng, 0.0, &intensity);
         let mut outcome = PathOutcome::default();
         for hour in 0..self.window_hours() {
-            let retail = self.draw_retail_hour(
-                rng,
-                hour,
-                intensity.retail_panic_multiplier,
-                outcome.retail_idr,
-            );
+            let retail = self.draw_retail_hour(rng, hour, &intensity, outcome.retail_idr);
             let mut institutional = 0u64;
             while next_arrival < (hour + 1) as f64 {
                 institutional += self.draw_jump(
@@ -88,6 +83,7 @@ impl WeekendProcess {
                     ledger,
                     CohortScale::FULL,
                     outcome.institutional_idr + institutional,
+                    intensity.institutional_book,
                 );
                 outcome.institutional_jumps += 1;
                 next_arrival = self.next_arrival_after(rng, next_arrival, &intensity);
@@ -99,16 +95,17 @@ impl WeekendProcess {
         outcome
     }
 
-    /// One hour of retail flow, capped so cumulative retail withdrawals never exceed
-    /// the retail balances, IDR.
+    /// One hour of retail flow at the path's panic multiplier and mood, capped so cumulative
+    /// retail withdrawals never exceed the retail balances, IDR.
     fn draw_retail_hour(
         &self,
         rng: &mut PathRng,
         hour: u32,
-        panic_multiplier: f64,
+        intensity: &PathIntensity,
         withdrawn_idr: u64,
     ) -> u64 {
-        let mean = self.retail_hourly_mean_idr(hour, panic_multiplier);
+        let mean = self.retail_hourly_mean_idr(hour, intensity.retail_panic_multiplier)
+            * intensity.retail_mood;
         if mean <= 0.0 {
             return 0;
         }

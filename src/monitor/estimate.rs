@@ -14,9 +14,10 @@
 //! moments of the actual balances; depletion of balances is ignored).
 //!
 //! **Retail flow.** Closed hour `h` has flow `X_h ~ Gamma(k_s, μ_{s,h}(m)/k_s)`, with the batch
-//! model's schedule `μ_{s,h}(m)`; the panic multiplier `m` gets a 32-point equal-probability
-//! grid of its Gamma prior, giving a grid posterior per scenario and the scenario's marginal
-//! likelihood (the grid mean). The monitor learns the retail multiplier separately from the
+//! model's schedule `μ_{s,h}(m) · r`; the panic multiplier `m` gets a 32-point and the
+//! weekend's retail mood `r` an 8-point equal-probability grid of its Gamma prior (one point,
+//! `r = 1`, when the scenario has no mood), and their product grid gives a grid posterior
+//! per scenario and the scenario's marginal likelihood (the grid mean). The monitor learns the retail multiplier separately from the
 //! institutional rate (the batch model ties them): a slightly wider, conservative posterior.
 //!
 //! **Regimes.** `P(s | data) ∝ π_s · p(n | s) · Π p(jump | s) · p(retail | s)`.
@@ -32,8 +33,13 @@ use crate::model::process::{HOURS_PER_DAY, PathIntensity, ScenarioName, WeekendP
 use crate::model::rng::PathRng;
 use crate::model::user_base::UserBase;
 use crate::monitor::state::ProjectionInputs;
+/// `(m, r)` points: panic multiplier and weekend mood.
+type RetailGrid = Vec<(f64, f64)>;
+
 /// Points of the retail panic-multiplier grid.
 const RETAIL_GRID_POINTS: usize = 32;
+/// Points of the retail mood grid (when the scenario has a mood).
+const MOOD_GRID_POINTS: usize = 8;
 /// Gamma shape standing in for a point mass when a scenario's intensity CV is 0.
 const POINT_MASS_SHAPE: f64 = 1e6;
 /// Floor of amounts inside logarithms, IDR.
@@ -163,7 +169,8 @@ struct ScenarioPrior {
     rate: GammaPosterior,
     jump_log_mean: f64,
     jump_log_var: f64,
-    retail_grid: Vec<f64>,
+    /// `(m, r)`: panic multiplier and weekend mood, equally likely a priori.
+    retail_grid: RetailGrid,
     process: WeekendProcess,
 }
 
@@ -181,11 +188,14 @@ pub struct Posterior {
     /// Conjugate rate posterior per scenario.
     pub rates: [GammaPosterior; 3],
     /// Retail multiplier grid and its cumulative posterior weights, per scenario.
-    retail: Vec<(Vec<f64>, Vec<f64>)>,
+    retail: Vec<(RetailGrid, Vec<f64>)>,
     rate_draws: Vec<Option<rand_distr::Gamma<f64>>>,
     arrivals: u64,
-    /// Exposure of the arrival clock, days (every scenario's Poisson clock runs alike).
+    /// Exposure of the normal scenario's (homogeneous) arrival clock, days; the stress
+    /// scenarios' front-loaded clocks weigh the early hours more.
     exposure_days: f64,
+    /// Institutional draws of the user base a path may run on.
+    institutional_draws: usize,
 }
 
 /// Path parameters drawn from the posterior.
@@ -220,10 +230,7 @@ impl Estimator {
                     rate: GammaPosterior::of_process(&process),
                     jump_log_mean: sb_mean + f_mean,
                     jump_log_var: (sb_var + f_var).max(1e-6),
-                    retail_grid: process
-                        .laws()
-                        .intensity
-                        .equal_probability_grid(RETAIL_GRID_POINTS),
+                    retail_grid: retail_grid(&process),
                     process,
                 })
             })
@@ -271,6 +278,7 @@ impl Estimator {
             rate_draws,
             arrivals,
             exposure_days: exposures[0],
+            institutional_draws: self.scenarios[0].process.institutional_draws(),
         }
     }
 }
@@ -297,15 +305,13 @@ impl ScenarioPrior {
         let grid_log_lik: Vec<f64> = self
             .retail_grid
             .iter()
-            .map(|&m| {
+            .map(|&(m, r)| {
                 hourly_idr
                     .iter()
                     .enumerate()
                     .map(|(h, &x)| {
                         let x = (x as f64).max(LOG_FLOOR_IDR);
-                        let mean = self
-                            .process
-                            .retail_hourly_mean_idr(h as u32, m)
+                        let mean = (self.process.retail_hourly_mean_idr(h as u32, m) * r)
                             .max(LOG_FLOOR_IDR);
                         retail.log_density(x, mean)
                     })
@@ -384,6 +390,10 @@ impl Posterior {
             .map_or(self.rates[scenario].mean_per_day(), |g| g.sample(rng));
         let (grid, cumulative) = &self.retail[scenario];
         let v: f64 = rng.random();
+        let institutional_book = match self.institutional_draws {
+            0 | 1 => 0,
+            n => rng.random_range(0..n),
+        };
         let j = cumulative
             .partition_point(|&c| c < v)
             .min(grid.len().saturating_sub(1));
@@ -391,10 +401,24 @@ impl Posterior {
             scenario,
             intensity: PathIntensity {
                 institutional_rate_per_hour: rate_per_day / HOURS_PER_DAY,
-                retail_panic_multiplier: grid.get(j).copied().unwrap_or(1.0),
+                retail_panic_multiplier: grid.get(j).map_or(1.0, |&(m, _)| m),
+                retail_mood: grid.get(j).map_or(1.0, |&(_, r)| r),
+                institutional_book,
             },
         }
     }
+}
+
+/// The equal-probability product grid of the panic multiplier and the weekend mood of
+/// `process`'s scenario.
+fn retail_grid(process: &WeekendProcess) -> Vec<(f64, f64)> {
+    let laws = process.laws();
+    let moods = laws.mood.equal_probability_grid(MOOD_GRID_POINTS);
+    laws.intensity
+        .equal_probability_grid(RETAIL_GRID_POINTS)
+        .into_iter()
+        .flat_map(|m| moods.iter().map(move |&r| (m, r)))
+        .collect()
 }
 
 /// Mean and variance of `ln b` when account `i` is picked with probability `b_i / Σ b`.
