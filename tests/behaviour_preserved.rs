@@ -37,6 +37,15 @@ const CHANGED_ON_PURPOSE: &[(&str, &str)] = &[
         "/scenarios/normal/time_to_insolvency/recommended",
         "issue 9: the recommended layers' first shortfall is in liquidity.recommended",
     ),
+    (
+        "/var/stressed",
+        "issue 12: a 250-day stressed window chosen to maximise VaR99 replaces the 90-day window \
+         of the largest summed loss (Basel 2.5)",
+    ),
+    (
+        "/var/tiers",
+        "issue 12: Tier 2 takes the CVaR99 of the new stressed window",
+    ),
     ("/scenarios/mild/time_to_insolvency/recommended", "issue 9"),
     (
         "/scenarios/severe/time_to_insolvency/recommended",

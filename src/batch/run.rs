@@ -15,7 +15,7 @@ use crate::model::liquidity::{
     LiquidityView, ReservePosition, design_layers, shortfall_outcomes, summarise_liquidity,
     test_reserve, withdrawal_fan,
 };
-use crate::model::market::{MarketHistory, StressScenario};
+use crate::model::market::{HistoryTooShort, MarketHistory, StressScenario};
 use crate::model::mc_error::{
     cvar_interval, mean_interval, paths_for_relative_error, quantile_interval,
 };
@@ -54,6 +54,9 @@ pub enum BatchError {
     /// A parameter set did not validate; the field carries its section path.
     #[error("invalid config: {0}")]
     Params(#[from] ParamError),
+    /// The market history cannot carry the VaR suite (regular plus stressed history).
+    #[error(transparent)]
+    History(#[from] HistoryTooShort),
 }
 
 /// The pieces every scenario's summary shares.
@@ -98,6 +101,7 @@ pub fn run_batch_with_market(
     request: &BatchRequest,
     history: &MarketHistory,
 ) -> Result<BatchReport, BatchError> {
+    config.market.check_history_days(history.days())?;
     let window = WeekendWindow::from_config(&config.window);
     let r = &config.reserve;
     let ctx = RunContext {

@@ -415,7 +415,7 @@ fn var_levels(out: &mut String, r: &BatchReport) -> fmt::Result {
         ),
         (
             format!(
-                "stressed, worst {} days (from day {})",
+                "stressed {} d max VaR99 (day {})",
                 v.stressed.window_days, v.stressed.start_day
             ),
             v.stressed.levels,

@@ -39,7 +39,7 @@ impl Default for MarketConfig {
             holdings_idr: [79_500_000_000, 47_700_000_000, 31_800_000_000],
             lookback_days: 365,
             ewma_lambda: 0.94,
-            stressed_window_days: 90,
+            stressed_window_days: 250,
             mild_shock_return: [-0.25, -0.32, -0.45],
             severe_shock_return: [-0.5, -0.6, -0.75],
             luna_shock_return: [-0.4, -0.48, -0.88],
