@@ -46,6 +46,11 @@ const CHANGED_ON_PURPOSE: &[(&str, &str)] = &[
         "/var/tiers",
         "issue 12: Tier 2 takes the CVaR99 of the new stressed window",
     ),
+    (
+        "/insurance_fund",
+        "issue 12: the fund runs along an hourly price path with liquidation at the maintenance \
+         margin, fees into the fund and depth-based impact; the fund is 5% of open interest",
+    ),
     ("/scenarios/mild/time_to_insolvency/recommended", "issue 9"),
     (
         "/scenarios/severe/time_to_insolvency/recommended",

@@ -149,7 +149,7 @@ pub fn run_batch_with_market(
         fiat_reserve_idr,
         window_hours: window.hours,
     };
-    let risk = risk_sections(config, history, &demand, ctx.total_fiat);
+    let risk = risk_sections(config, history, &demand, ctx.total_fiat)?;
     Ok(assemble(
         &ctx,
         request,
@@ -232,7 +232,7 @@ fn risk_sections(
     history: &MarketHistory,
     demand: &SheetInputs,
     total_fiat: f64,
-) -> RiskSections {
+) -> Result<RiskSections, BatchError> {
     let var = var_suite(
         history,
         &config.market,
@@ -243,13 +243,13 @@ fn risk_sections(
         &config.market,
         total_fiat,
         &StressScenario::ALL,
-    );
+    )?;
     let solvency = solvency_book(config, &var, &insurance_fund, demand);
-    RiskSections {
+    Ok(RiskSections {
         var,
         insurance_fund,
         solvency,
-    }
+    })
 }
 
 /// The weekend withdrawal distribution a stress scenario uses: its own, LUNA-style the severe one.
