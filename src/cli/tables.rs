@@ -539,9 +539,10 @@ fn insurance_fund(out: &mut String, r: &BatchReport) -> fmt::Result {
     }
     writeln!(
         out,
-        "  (liquidation at the maintenance margin along an hourly path; the fund pays only gaps past \
-         the bankruptcy price and takes the fees; depth = book within 1% of mid as a share of OI; \
-         clawback is socialised to profitable traders, not a liability of the exchange)"
+        "  (liquidation at the maintenance margin along an hourly path: the fund pays only gaps past \
+         the bankruptcy price and takes the fees;\n   depth = order book within 1% of mid as a share \
+         of OI; draw = fund at the start minus its lowest balance; clawback (ADL) is socialised to \
+         profitable traders, not a liability of the exchange)"
     )
 }
 
