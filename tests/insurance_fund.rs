@@ -88,6 +88,7 @@ fn prefix_sum_engine_equals_the_position_by_position_engine() {
     let book = DerivativesBook::new(&positions);
     let identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
     let fund = 0.01 * positions.iter().map(|p| p.notional_idr).sum::<f64>();
+    let (mut saw_loss, mut saw_fee, mut saw_clawback) = (false, false, false);
     for (k, ratio) in [
         [0.96, 0.95, 0.93],
         [0.75, 0.68, 0.55],
@@ -115,9 +116,16 @@ fn prefix_sum_engine_equals_the_position_by_position_engine() {
                 );
                 assert!(close(fast.clawback_idr, clawback));
                 assert!(close(fast.fund_end_idr, end) && close(fast.fund_low_idr, low));
+                saw_loss |= losses > 0.0;
+                saw_fee |= fees > 0.0;
+                saw_clawback |= clawback > 0.0;
             }
         }
     }
+    assert!(
+        saw_loss && saw_fee && saw_clawback,
+        "the cases exercise gaps, fees and clawback"
+    );
 }
 
 #[test]
@@ -360,4 +368,55 @@ fn results_do_not_depend_on_the_thread_count() {
         serde_json::to_string(&report).unwrap()
     };
     assert_eq!(run(1), run(3));
+}
+
+#[test]
+fn the_bridge_has_the_brownian_bridge_variance_and_the_regime_correlation() {
+    // Var(X_t) = σ_h² t (T − t) / T: at t = 12 of 24 with σ_h = 0.01, 0.01² · 6 = 6e-4;
+    // Corr(X_t,a, X_t,b) = ρ for every t.
+    let rho = 0.8f64;
+    let factor = [
+        [1.0, 0.0, 0.0],
+        [rho, (1.0 - rho * rho).sqrt(), 0.0],
+        [0.0, 0.0, 1.0],
+    ];
+    let n = 20_000;
+    let (mut s0, mut s1, mut s01) = (0.0, 0.0, 0.0);
+    for path in 0..n {
+        let mut rng = path_rng(11, 12, path);
+        let x = bridge_log_path([1.0; 3], [0.01; 3], &factor, 24, &mut rng);
+        s0 += x[12][0] * x[12][0];
+        s1 += x[12][1] * x[12][1];
+        s01 += x[12][0] * x[12][1];
+    }
+    let (v0, v1) = (s0 / n as f64, s1 / n as f64);
+    // Standard error of a variance estimate: √(2/n) ≈ 1%; allow 4%.
+    assert!((v0 / 6e-4 - 1.0).abs() < 0.04, "{v0}");
+    assert!((v1 / 6e-4 - 1.0).abs() < 0.04, "{v1}");
+    let corr = s01 / n as f64 / (v0 * v1).sqrt();
+    assert!((corr - rho).abs() < 0.02, "{corr}");
+}
+
+#[test]
+fn each_scenario_runs_at_its_market_regime_volatility_and_depth() {
+    let config = Config::default();
+    let report = run_insurance_fund(
+        &config.insurance_fund,
+        &config.market,
+        AUM_IDR,
+        &StressScenario::ALL,
+    )
+    .unwrap();
+    let m = &config.market;
+    let want = [
+        (StressScenario::Normal, m.normal.vol_per_day, 0.1),
+        (StressScenario::Mild, m.stressed.vol_per_day, 0.05),
+        (StressScenario::Severe, m.crisis.vol_per_day, 0.03),
+        (StressScenario::Luna, m.crisis.vol_per_day, 0.02),
+    ];
+    for (scenario, vol, depth) in want {
+        let s = &report.scenarios[&scenario];
+        assert_eq!(s.vol_per_day, vol, "{scenario}");
+        assert_eq!(s.depth_share_of_open_interest, depth, "{scenario}");
+    }
 }
