@@ -4,7 +4,8 @@
 //!
 //! History: recorded at db3b64b before the architecture change (issue 8), which kept them
 //! identical; issue 9 changed the liquidity and solvency fields on purpose; issue 12 (stress
-//! realism: front-loaded institutional arrivals, the weekend's retail mood, the institutional
+//! realism: the insurance fund on a price path, the 250-day stressed VaR, front-loaded
+//! institutional arrivals, the weekend's retail mood, the institutional
 //! concentration target integrated over 32 draws) changed every withdrawal figure, and the
 //! baselines were re-recorded with `scripts/rebless-baselines` at that commit.
 //!

@@ -4,8 +4,8 @@ use sentinel::config::{Config, MarketConfig};
 use sentinel::model::market::{MarketHistory, PriceCsvError, stationary_distribution};
 use sentinel::model::var::{
     VarLevels, book_losses_idr, chi_square_p_value, christoffersen_independence,
-    ewma_variance_forecasts, ewma_weights, kish_effective_sample_size, kupiec_pof, var_suite,
-    worst_window,
+    ewma_variance_forecasts, ewma_weights, kish_effective_sample_size, kupiec_pof,
+    stressed_window_start, var_suite,
 };
 
 const BOOK_IDR: u64 = 100_000_000_000;
@@ -303,29 +303,92 @@ fn fhs_rises_after_a_volatility_spike() {
     assert!(report.filtered.levels.var99_idr > report.historical.var99_idr);
 }
 
+/// VaR99 of a window by sorting it: the order statistic `⌈0.99 w⌉`.
+fn var99_by_sorting(window: &[f64]) -> f64 {
+    let mut v = window.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[(0.99 * v.len() as f64).ceil() as usize - 1]
+}
+
 #[test]
-fn the_stressed_window_is_the_worst_one() {
+fn the_stressed_window_maximises_var99_over_every_window() {
     let market = Config::default().market;
+    assert_eq!(market.stressed_window_days, 250);
     let history = MarketHistory::synthetic(&market).unwrap();
     let holdings = market.holdings_idr.map(|h| h as f64);
     let losses = book_losses_idr(&history.returns, &holdings);
-    let w = market.stressed_window_days as usize;
-    let (start, sum) = worst_window(&losses, w).unwrap();
-    for s in 0..=losses.len() - w {
-        let other: f64 = losses[s..s + w].iter().sum();
-        assert!(
-            other <= sum + 1e-3,
-            "window {s} loses {other} > {sum} at {start}"
-        );
-    }
+    let w = 250;
+    let all: Vec<f64> = (0..=losses.len() - w)
+        .map(|s| var99_by_sorting(&losses[s..s + w]))
+        .collect();
+    let best = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let first_best = all.iter().position(|&v| v == best).unwrap();
     let report = var_suite(&history, &market, 0.065);
-    assert_eq!(report.stressed.start_day, start);
+    let s = report.stressed;
+    assert_eq!((s.window_days, s.chosen_by), (250, "var99"));
     assert_eq!(
-        report.stressed.levels,
-        VarLevels::of_losses(&losses[start..start + w])
+        s.start_day, first_best,
+        "the earliest window with the largest VaR99"
     );
-    assert!(report.tiers.tier2_idr >= report.stressed.levels.cvar99_idr);
+    assert_eq!(s.levels.var99_idr, best);
+    assert_eq!(
+        s.levels,
+        VarLevels::of_losses(&losses[first_best..first_best + w])
+    );
+    // With 250 days VaR99 is the 248th smallest loss, the third largest: not the worst day.
+    let mut window = losses[first_best..first_best + w].to_vec();
+    window.sort_by(f64::total_cmp);
+    assert_eq!(s.levels.var99_idr, window[247]);
+    assert!(s.levels.var99_idr < window[249]);
+    assert!(report.tiers.tier2_idr >= s.levels.cvar99_idr);
     assert!(report.tiers.tier1_idr >= report.historical.cvar99_idr);
+}
+
+#[test]
+fn the_var99_window_differs_from_the_largest_summed_loss_window() {
+    // Days 0..250 lose 1 every day (sum 250, VaR99 1); from day 300 one quiet year holds three
+    // losses of 50 among gains (sum below 250, VaR99 50). The summed-loss rule would pick the
+    // first year; VaR99 picks a window holding all three spikes.
+    let mut losses = vec![1.0; 250];
+    losses.extend(vec![-0.5; 50]);
+    let mut quiet = vec![-0.5; 250];
+    for i in [10, 100, 200] {
+        quiet[i] = 50.0;
+    }
+    losses.extend(quiet);
+    let start = stressed_window_start(&losses, 250).unwrap();
+    assert!(
+        var99_by_sorting(&losses[start..start + 250]) == 50.0,
+        "start {start}"
+    );
+    // The earliest window holding all three spikes starts 49 days before the last of them.
+    assert_eq!(start, 300 + 200 - 249);
+    assert_eq!(stressed_window_start(&losses, 601), None);
+}
+
+#[test]
+fn a_price_csv_too_short_for_the_stressed_window_is_refused_naming_the_shortfall() {
+    let market = MarketConfig::default();
+    assert_eq!(market.required_history_days(), 365 + 250);
+    assert!(market.check_history_days(615).is_ok());
+    let err = market.check_history_days(600).unwrap_err().to_string();
+    for part in [
+        "600 daily returns",
+        "needs 615",
+        "market.lookback_days = 365",
+        "market.stressed_window_days = 250",
+        "15 days short",
+    ] {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+    let err = Config::from_toml_str("[market]\ndays = 600\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("market.days"), "{err}");
+    let err = Config::from_toml_str("[market]\nstressed_window_days = 60\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("market.stressed_window_days"), "{err}");
 }
 
 #[test]
@@ -416,4 +479,50 @@ fn bad_market_config_is_refused_naming_the_field() {
         .to_string();
     assert!(err.contains("tiers.fast_haircut"), "{err}");
     assert!(Config::from_toml_str(&Config::default_toml()).is_ok());
+}
+
+#[test]
+fn simulate_refuses_a_price_csv_shorter_than_lookback_plus_stressed_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("prices.csv");
+    // 501 closes = 500 daily returns, 115 short of 365 + 250.
+    let mut text = String::from("date,btc,eth,alt\n");
+    let start = sentinel::model::market::parse_iso_date("2022-01-01").unwrap();
+    for d in 0..501 {
+        let (y, m, day) = civil_from_days(start + d);
+        let p = 100.0 + f64::from(d as u32 % 7);
+        text.push_str(&format!("{y:04}-{m:02}-{day:02},{p},{p},{p}\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[market]\nprices_csv = {:?}\n", csv.display().to_string()),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sentinel"))
+        .args(["simulate", "--paths", "100", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("500 daily returns") && stderr.contains("115 days short"),
+        "{stderr}"
+    );
+}
+
+/// Calendar date of a day count since 1970-01-01 (H. Hinnant's civil_from_days).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
 }

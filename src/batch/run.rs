@@ -16,7 +16,7 @@ use crate::model::liquidity::{
     LiquidityView, ReservePosition, design_layers, shortfall_outcomes, summarise_liquidity,
     test_reserve, withdrawal_fan,
 };
-use crate::model::market::{MarketHistory, StressScenario};
+use crate::model::market::{HistoryTooShort, MarketHistory, StressScenario};
 use crate::model::mc_error::{
     cvar_interval, mean_interval, paths_for_relative_error, quantile_interval,
 };
@@ -55,6 +55,9 @@ pub enum BatchError {
     /// A parameter set did not validate; the field carries its section path.
     #[error("invalid config: {0}")]
     Params(#[from] ParamError),
+    /// The market history cannot carry the VaR suite (regular plus stressed history).
+    #[error(transparent)]
+    History(#[from] HistoryTooShort),
 }
 
 /// The pieces every scenario's summary shares.
@@ -99,6 +102,7 @@ pub fn run_batch_with_market(
     request: &BatchRequest,
     history: &MarketHistory,
 ) -> Result<BatchReport, BatchError> {
+    config.market.check_history_days(history.days())?;
     let window = WeekendWindow::from_config(&config.window);
     let r = &config.reserve;
     let ctx = RunContext {
@@ -146,7 +150,7 @@ pub fn run_batch_with_market(
         fiat_reserve_idr,
         window_hours: window.hours,
     };
-    let risk = risk_sections(config, history, &demand, ctx.total_fiat);
+    let risk = risk_sections(config, history, &demand, ctx.total_fiat)?;
     Ok(assemble(
         &ctx,
         request,
@@ -277,7 +281,7 @@ fn risk_sections(
     history: &MarketHistory,
     demand: &SheetInputs,
     total_fiat: f64,
-) -> RiskSections {
+) -> Result<RiskSections, BatchError> {
     let var = var_suite(
         history,
         &config.market,
@@ -288,13 +292,13 @@ fn risk_sections(
         &config.market,
         total_fiat,
         &StressScenario::ALL,
-    );
+    )?;
     let solvency = solvency_book(config, &var, &insurance_fund, demand);
-    RiskSections {
+    Ok(RiskSections {
         var,
         insurance_fund,
         solvency,
-    }
+    })
 }
 
 /// The weekend withdrawal distribution a stress scenario uses: its own, LUNA-style the severe one.

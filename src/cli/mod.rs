@@ -349,7 +349,8 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
 /// The market history of `config`: the price CSV `market.prices_csv` names, or (when it
 /// is empty) the synthetic regime-switching history of `market`. The one loader of
 /// `simulate` and `serve`, so both commands price the crypto book on the same history.
-/// A bad CSV is an error naming the file, the line and the field.
+/// A bad CSV is an error naming the file, the line and the field; a CSV shorter than
+/// `lookback_days + stressed_window_days` returns is an error naming the shortfall.
 pub fn load_market(config: &Config) -> anyhow::Result<MarketHistory> {
     let path = config.market.prices_csv.trim();
     if path.is_empty() {
@@ -357,5 +358,11 @@ pub fn load_market(config: &Config) -> anyhow::Result<MarketHistory> {
     }
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read price CSV {path}"))?;
-    MarketHistory::from_price_csv(&text).with_context(|| format!("price CSV {path}"))
+    let history =
+        MarketHistory::from_price_csv(&text).with_context(|| format!("price CSV {path}"))?;
+    config
+        .market
+        .check_history_days(history.days())
+        .with_context(|| format!("price CSV {path}"))?;
+    Ok(history)
 }

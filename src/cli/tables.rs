@@ -494,7 +494,7 @@ fn var_levels(out: &mut String, r: &BatchReport) -> fmt::Result {
         ),
         (
             format!(
-                "stressed, worst {} days (from day {})",
+                "stressed {} d max VaR99 (day {})",
                 v.stressed.window_days, v.stressed.start_day
             ),
             v.stressed.levels,
@@ -567,45 +567,61 @@ fn insurance_fund(out: &mut String, r: &BatchReport) -> fmt::Result {
     let f = &r.insurance_fund;
     writeln!(
         out,
-        "\nINSURANCE FUND {} against open interest {} ({} traders, {} paths, impact {}, {} rounds)",
+        "\nINSURANCE FUND {} = {} of open interest {} ({} traders, {} paths of {} h; \
+         maintenance margin {}, liquidation fee {})",
         bn(f.fund_idr),
+        pct(f.fund_share_of_open_interest),
         bn(f.open_interest_idr),
         f.traders,
         f.paths,
-        f.impact_per_open_interest,
-        f.cascade_rounds
+        f.shock_hours,
+        pct(f.maintenance_margin_rate),
+        pct(f.liquidation_fee_rate)
     )?;
     writeln!(
         out,
-        "  {:<8} {:>7} {:>12} {:>12} {:>12} {:>9} {:>13} {:>8} {:>7}",
+        "  {:<8} {:>7} {:>6} {:>12} {:>12} {:>12} {:>8} {:>8} {:>8} {:>13} {:>12} {:>8} {:>7} {:>6}",
         "scenario",
         "BTC",
+        "depth",
         "draw p50",
         "draw p99",
-        "deficit p99",
+        "draw std",
+        "p99/fund",
         "P(empty)",
+        "P(ADL)",
         "E[clawback]",
+        "E[fees]",
         "liq. OI",
+        "gapped",
         "ampl."
     )?;
     for (name, s) in &f.scenarios {
         writeln!(
             out,
-            "  {:<8} {:>7} {:>12} {:>12} {:>12} {:>9} {:>13} {:>8} {:>7.2}",
+            "  {:<8} {:>7} {:>6} {:>12} {:>12} {:>12} {:>8} {:>8} {:>8} {:>13} {:>12} {:>8} {:>7} {:>6.2}",
             name.as_str(),
             pct(s.shock_return[0]),
+            pct(s.depth_share_of_open_interest),
             bn(s.drawdown.p50_idr),
             bn(s.drawdown.p99_idr),
-            bn(s.deficit.p99_idr),
+            bn(s.drawdown.std_idr),
+            pct(s.drawdown_p99_share_of_fund),
             pct(s.exhaustion_probability),
+            pct(s.adl_probability),
             bn(s.expected_clawback_idr),
+            bn(s.mean_fees_idr),
             pct(s.mean_liquidated_share),
+            pct(s.gapped_share_of_liquidated),
             s.amplification_mean
         )?;
     }
     writeln!(
         out,
-        "  (clawback is socialised to profitable traders, not a liability of the exchange)"
+        "  (liquidation at the maintenance margin along an hourly path: the fund pays only gaps past \
+         the bankruptcy price and takes the fees;\n   depth = order book within 1% of mid as a share \
+         of OI; draw = fund at the start minus its lowest balance; clawback (ADL) is socialised to \
+         profitable traders, not a liability of the exchange)"
     )
 }
 

@@ -1,34 +1,48 @@
-//! The derivatives insurance fund under a price shock and the liquidation cascade it sets off.
+//! The derivatives insurance fund along a price path through the shock, with liquidation at the
+//! maintenance margin and the cascade the forced flow sets off.
 //!
 //! **Population.** `traders` perpetual positions, each on one asset (BTC, ETH, ALT) and one
 //! side. Leverage `L` (notional / margin) is log-normal by cohort (retail mean 15x,
 //! institutional 5x), truncated at the exchange's maximum by redrawing. Notional sizes are
 //! log-normal within each (cohort, asset) cell, scaled so that the cells add up to
 //! `open_interest_to_aum × AUM` split by the cohort and asset shares. The population is drawn
-//! once from its seed; the Monte Carlo is over the shock.
+//! once from its seed; the Monte Carlo is over the shock's path.
 //!
-//! **Liquidation.** A price move `p = P/P₀` costs a long `N (1 − p)` and a short `N (p − 1)`.
-//! A position whose loss exceeds its margin `M = N / L` — i.e. whose adverse move exceeds its
-//! margin fraction `1/L` — is liquidated at the current price plus the slippage `s`; its
-//! deficit `N (move + s) − M > 0` is drawn from the fund. Once the fund is empty the rest is
-//! socialised (clawback from profitable traders, auto-deleveraging): a loss to traders, not a
-//! liability of the exchange.
+//! **Price path.** Path `i` of a scenario draws a severity `g ~ Gamma(1/c², c²)` (mean 1, CV
+//! `c`) and sets the shock's total price ratio `R_a = (1 + s_a)^g` for the scenario's simple
+//! returns `s_a`. The exogenous log-price runs hourly over `shock_hours` = `T` steps as a
+//! Brownian bridge from 0 to `ln R_a`: `X_t = (t/T) ln R_a + W_t − (t/T) W_T`, with `W` a
+//! random walk of hourly volatility `σ_a / √24` (the scenario's regime: normal → normal,
+//! mild → stressed, severe and LUNA → crisis) correlated by the regime's correlation matrix,
+//! so `X_T = ln R_a` exactly and `σ = 0` gives the straight line.
 //!
-//! **Cascade.** In each of `cascade_rounds` rounds the positions newly past their margin are
-//! liquidated at the round's price, then their net forced flow (longs sold minus shorts bought)
-//! moves the asset's log-price: `ln p ← ln p − κ · (N_long − N_short) / OI_a`, with `κ` the impact
-//! coefficient and `OI_a` the asset's gross open interest. With `κ = 0` nothing moves after the
-//! first round, so the cascade equals one round. Amplification is the final over the initial
-//! OI-weighted price move.
+//! **Liquidation.** A position of notional `N` and margin fraction `f = 1/L` whose adverse move
+//! from entry is `x` (`1 − p` for a long, `p − 1` for a short, `p = P/P₀`) has equity
+//! `N (f − x)`. The engine liquidates it in the first step where its equity falls below the
+//! maintenance margin `mm · N`, i.e. where the running maximum of `x` passes `f − mm`. The
+//! liquidation order fills at the liquidation price (`x = f − mm`) unless the step's price is
+//! already past the bankruptcy price (`x_t > f`): then it fills at the step's price, and the
+//! fund pays the bankruptcy loss `N (x_t − f)`. A fill at the liquidation price leaves equity
+//! `mm · N`; the fund takes the liquidation fee `min(fee_rate, mm) · N` from it and the rest, if
+//! any, goes back to the trader.
+//!
+//! **Fund.** Each step the fund takes that step's fees and pays that step's bankruptcy losses,
+//! `B_t = B_{t−1} + fees_t − losses_t`. A step that would take it below zero empties it and
+//! the rest, `−B_t`, is socialised (auto-deleveraging or clawback from profitable traders): a
+//! loss of traders, not a liability of the exchange. The fund is exhausted, and auto-deleveraging
+//! happens, exactly when a step's losses exceed the balance plus that step's fees.
+//!
+//! **Cascade.** The forced flow of a step (notional of longs sold minus shorts bought,
+//! `Q_a`) moves the asset's log-price from the next step on by `−κ_s Q_a / OI_a`, with
+//! `κ_s = 0.01 / d_s` for the order-book depth `d_s` within 1% of mid as a share of the asset's
+//! open interest, thinner in harsher scenarios: selling `d_s · OI_a` of notional moves the
+//! price by 1%. Amplification is the final over the exogenous OI-weighted simple move.
 //!
 //! **Speed.** Per asset and side, positions are sorted by margin fraction with prefix sums of
-//! notional and margin, so a round is two binary searches: the liquidated set at move `m` is the
-//! prefix with `1/L < m`, and its deficit `(m + s) ΣN − ΣM` comes from the prefix sums — exact,
-//! `O(rounds · log n)` per asset and path.
-//!
-//! **Shock.** Path `i` of a scenario draws a severity `g ~ Gamma(1/c², c²)` (mean 1, CV `c`)
-//! from its own stream `(seed, scenario, i)` and applies `p_a = (1 + s_a)^g` to the scenario's
-//! simple returns `s_a`, which keeps every price positive.
+//! notional and margin, so a step is three binary searches: the liquidated set is the prefix
+//! with `f < max x + mm`, the gapped part of a step's new liquidations the prefix with `f < x_t`,
+//! and `Σ N (x_t − f) = x_t ΣN − ΣM` comes from the prefix sums — exact, `O(T log n)` per asset
+//! and path.
 
 use std::collections::BTreeMap;
 
@@ -37,7 +51,9 @@ use rand_distr::{Distribution, Gamma, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::model::market::{ASSETS, MarketConfig, StressScenario, shock_bounds};
+use crate::model::market::{
+    ASSETS, MarketConfig, RegimeConfig, StressScenario, cholesky, shock_bounds,
+};
 use crate::model::params::{Allowed, Bound, ParamError, bound, check, sums_to_one};
 use crate::model::rng::{PathRng, path_rng};
 use crate::model::stats::{DistributionSummary, quantile_sorted};
@@ -50,12 +66,12 @@ pub struct InsuranceFundConfig {
     pub traders: u32,
     /// Seed of the trader population.
     pub seed: u64,
-    /// Monte Carlo paths (shock draws) per scenario.
+    /// Monte Carlo paths (shock paths) per scenario.
     pub paths: u32,
     /// Gross open interest as a multiple of AUM (total customer fiat).
     pub open_interest_to_aum: f64,
-    /// Insurance fund as a share of AUM.
-    pub fund_share_of_aum: f64,
+    /// Insurance fund as a share of gross open interest.
+    pub fund_share_of_open_interest: f64,
     /// Share of traders that are institutional.
     pub institutional_trader_share: f64,
     /// Share of open interest held by institutional traders.
@@ -80,13 +96,17 @@ pub struct InsuranceFundConfig {
     pub notional_log_sigma: f64,
     /// Share of open interest per asset (BTC, ETH, ALT); sums to 1.
     pub asset_share: [f64; ASSETS],
-    /// Extra loss when a position is closed by the liquidation engine, share of its notional.
-    pub liquidation_slippage: f64,
-    /// Price impact: change in ln(price) per unit of net liquidated notional relative to the
-    /// asset's open interest.
-    pub impact_per_open_interest: f64,
-    /// Rounds of the liquidation cascade.
-    pub cascade_rounds: u32,
+    /// Maintenance margin, share of notional: a position is liquidated once its equity falls
+    /// below `mm · N`. Below the initial margin `1/L` of the highest leverage allowed.
+    pub maintenance_margin_rate: f64,
+    /// Liquidation fee, share of notional: the fund takes `min(fee, mm) · N` of the equity left
+    /// at the liquidation price.
+    pub liquidation_fee_rate: f64,
+    /// Order-book depth within 1% of mid, share of the asset's open interest, per scenario
+    /// (normal, mild, severe, LUNA-style).
+    pub depth_share_of_open_interest: [f64; 4],
+    /// Length of the shock's price path, hours (one step per hour).
+    pub shock_hours: u32,
     /// Coefficient of variation of the shock's severity across paths (Gamma, mean 1).
     pub shock_cv: f64,
     /// Normal-weekend shock, simple return per asset (the other scenarios use the market shocks).
@@ -94,7 +114,8 @@ pub struct InsuranceFundConfig {
 }
 
 impl InsuranceFundConfig {
-    /// Checks every field: ranges, leverage means within their caps, asset shares summing to 1.
+    /// Checks every field: ranges, leverage means within their caps, the maintenance margin
+    /// below every initial margin, asset shares summing to 1.
     pub fn validate(&self) -> Result<(), ParamError> {
         check(&self.bounds())?;
         let sum: f64 = self.asset_share.iter().sum();
@@ -122,9 +143,9 @@ impl InsuranceFundConfig {
                 Allowed::Closed(0.0, 100.0),
             ),
             bound(
-                "fund_share_of_aum",
-                self.fund_share_of_aum,
-                Allowed::Closed(0.0, 1.0),
+                "fund_share_of_open_interest",
+                self.fund_share_of_open_interest,
+                Allowed::Closed(0.0, 10.0),
             ),
             bound(
                 "institutional_trader_share",
@@ -189,28 +210,44 @@ impl InsuranceFundConfig {
                 Allowed::Closed(0.0, 1.0),
             ));
         }
-        table.extend([
-            bound(
-                "liquidation_slippage",
-                self.liquidation_slippage,
-                Allowed::Closed(0.0, 0.5),
-            ),
-            bound(
-                "impact_per_open_interest",
-                self.impact_per_open_interest,
-                Allowed::Closed(0.0, 10.0),
-            ),
-            bound(
-                "cascade_rounds",
-                f64::from(self.cascade_rounds),
-                Allowed::Closed(1.0, 100.0),
-            ),
-            bound("shock_cv", self.shock_cv, Allowed::Closed(0.0, 5.0)),
-        ]);
+        table.extend(self.liquidation_bounds());
         table.extend(shock_bounds(
             "normal_shock_return",
             self.normal_shock_return,
         ));
+        table
+    }
+
+    /// Ranges of the liquidation engine and the shock path.
+    fn liquidation_bounds(&self) -> Vec<Bound> {
+        let highest_leverage = self
+            .retail_leverage_max
+            .max(self.institutional_leverage_max);
+        let mut table = vec![
+            bound(
+                "maintenance_margin_rate",
+                self.maintenance_margin_rate,
+                Allowed::Closed(0.0, 0.999 / highest_leverage.max(1.0)),
+            ),
+            bound(
+                "liquidation_fee_rate",
+                self.liquidation_fee_rate,
+                Allowed::Closed(0.0, 0.1),
+            ),
+            bound(
+                "shock_hours",
+                f64::from(self.shock_hours),
+                Allowed::Closed(1.0, 24.0 * 14.0),
+            ),
+            bound("shock_cv", self.shock_cv, Allowed::Closed(0.0, 5.0)),
+        ];
+        for (i, &d) in self.depth_share_of_open_interest.iter().enumerate() {
+            table.push(bound(
+                format!("depth_share_of_open_interest[{i}]"),
+                d,
+                Allowed::Closed(1e-4, 100.0),
+            ));
+        }
         table
     }
 
@@ -220,13 +257,50 @@ impl InsuranceFundConfig {
             .shock_return(scenario)
             .unwrap_or(self.normal_shock_return)
     }
+
+    /// Order-book depth within 1% of mid in `scenario`, share of open interest.
+    pub fn depth_share(&self, scenario: StressScenario) -> f64 {
+        let index = StressScenario::ALL
+            .iter()
+            .position(|&s| s == scenario)
+            .unwrap_or(0);
+        self.depth_share_of_open_interest[index]
+    }
+
+    /// The liquidation rules in `scenario`: `κ_s = 0.01 / d_s`.
+    pub fn rules(&self, scenario: StressScenario) -> LiquidationRules {
+        LiquidationRules {
+            maintenance_margin_rate: self.maintenance_margin_rate,
+            liquidation_fee_rate: self.liquidation_fee_rate,
+            impact_per_open_interest: 0.01 / self.depth_share(scenario),
+        }
+    }
+}
+
+/// The market regime whose volatility and correlation drive a scenario's shock path, with its
+/// name: normal → normal, mild → stressed, severe and LUNA-style → crisis.
+pub fn scenario_regime(
+    market: &MarketConfig,
+    scenario: StressScenario,
+) -> (&'static str, &RegimeConfig) {
+    match scenario {
+        StressScenario::Normal => ("normal", &market.normal),
+        StressScenario::Mild => ("stressed", &market.stressed),
+        StressScenario::Severe | StressScenario::Luna => ("crisis", &market.crisis),
+    }
 }
 
 /// Stream id of the trader population.
 const POPULATION_STREAM: u64 = 0x5452_4144;
 
+/// Offset of the stream ids of the shock paths' hourly noise (the severity uses the scenario's).
+const PATH_NOISE_STREAM: u64 = 0x5041_5448_0000;
+
 /// Redraws of a leverage above the maximum before it is clamped.
 const MAX_LEVERAGE_REDRAWS: usize = 64;
+
+/// Hours in a day, for the hourly volatility `σ_day / √24`.
+const HOURS_PER_DAY: f64 = 24.0;
 
 /// One perpetual position.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -244,36 +318,59 @@ pub struct Position {
 }
 
 impl Position {
-    /// Margin fraction `1 / leverage`: the adverse move that wipes the margin out.
+    /// Margin fraction `1 / leverage`: the adverse move that wipes the margin out (the
+    /// bankruptcy price).
     pub fn margin_fraction(&self) -> f64 {
         self.margin_idr / self.notional_idr
     }
 }
 
-/// The cascade's parameters.
+/// The liquidation engine's rules.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CascadeParams {
-    /// Extra loss at liquidation, share of notional.
-    pub slippage: f64,
-    /// κ: change in ln(price) per unit of net liquidated notional over the asset's open interest.
+pub struct LiquidationRules {
+    /// Maintenance margin `mm`, share of notional.
+    pub maintenance_margin_rate: f64,
+    /// Liquidation fee, share of notional; the fund takes `min(fee, mm) · N` per fill at the
+    /// liquidation price.
+    pub liquidation_fee_rate: f64,
+    /// κ: change in ln(price) per unit of a step's net liquidated notional over the asset's open
+    /// interest, applied from the next step.
     pub impact_per_open_interest: f64,
-    /// Rounds of liquidation.
-    pub rounds: u32,
 }
 
-/// What one shock did to the derivatives book.
+/// What one shock path did to the derivatives book and the fund.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CascadeOutcome {
-    /// Sum of liquidated positions' deficits beyond their margin, IDR.
-    pub deficit_idr: f64,
+pub struct PathOutcome {
+    /// Bankruptcy losses of positions filled past their bankruptcy price, IDR.
+    pub bankruptcy_loss_idr: f64,
+    /// Liquidation fees taken into the fund, IDR.
+    pub fees_idr: f64,
+    /// Losses beyond the fund, socialised (auto-deleveraging / clawback), IDR.
+    pub clawback_idr: f64,
+    /// The fund at the end of the path, IDR.
+    pub fund_end_idr: f64,
+    /// The lowest balance of the fund along the path, IDR.
+    pub fund_low_idr: f64,
     /// Notional liquidated, IDR.
     pub liquidated_notional_idr: f64,
-    /// Price ratio `P/P₀` per asset after the shock, before any liquidation.
-    pub initial_price_ratio: [f64; ASSETS],
-    /// Price ratio after the last round.
+    /// Notional liquidated past its bankruptcy price (gapped), IDR.
+    pub gapped_notional_idr: f64,
+    /// Exogenous price ratio `P/P₀` per asset at the end of the path (before the cascade's impact).
+    pub exogenous_price_ratio: [f64; ASSETS],
+    /// Price ratio at the end of the path, impact included.
     pub final_price_ratio: [f64; ASSETS],
-    /// Rounds in which at least one position was liquidated.
-    pub active_rounds: u32,
+}
+
+impl PathOutcome {
+    /// Whether the fund ran dry: a step's losses took it to zero.
+    pub fn exhausted(&self) -> bool {
+        self.fund_low_idr <= 0.0 && self.bankruptcy_loss_idr > 0.0
+    }
+
+    /// Whether a loss was socialised (auto-deleveraging / clawback).
+    pub fn auto_deleveraged(&self) -> bool {
+        self.clawback_idr > 0.0
+    }
 }
 
 /// Positions of one asset and side, sorted by margin fraction, with prefix sums.
@@ -301,9 +398,9 @@ impl SideBook {
         book
     }
 
-    /// Number of positions whose margin fraction is strictly below `adverse_move`.
-    fn liquidated_count(&self, adverse_move: f64) -> usize {
-        self.margin_fraction.partition_point(|&f| f < adverse_move)
+    /// Number of positions whose margin fraction is strictly below `level`.
+    fn count_below(&self, level: f64) -> usize {
+        self.margin_fraction.partition_point(|&f| f < level)
     }
 
     /// Notional and margin of positions `from..to`, IDR.
@@ -315,7 +412,49 @@ impl SideBook {
     }
 }
 
-/// The derivatives book, arranged for the cascade.
+/// One side's state along a path: the running maximum adverse move and how many of its
+/// positions (a prefix in margin-fraction order) are liquidated.
+#[derive(Debug, Clone, Copy, Default)]
+struct SideState {
+    worst_move: f64,
+    liquidated: usize,
+}
+
+/// What one step's liquidations on one side did, IDR.
+#[derive(Debug, Clone, Copy, Default)]
+struct StepFills {
+    notional_idr: f64,
+    gapped_notional_idr: f64,
+    loss_idr: f64,
+    fees_idr: f64,
+}
+
+impl SideState {
+    /// Liquidates the positions of `book` whose liquidation level the adverse move `x` passes
+    /// for the first time: those with `f − mm < max x`. Of them, those with `f < x` gapped past
+    /// their bankruptcy price and lose `x ΣN − ΣM`; the others fill at the liquidation price
+    /// and pay the fee `min(fee, mm) ΣN`.
+    fn step(&mut self, book: &SideBook, x: f64, rules: &LiquidationRules) -> StepFills {
+        self.worst_move = self.worst_move.max(x);
+        let mm = rules.maintenance_margin_rate;
+        let k = book.count_below(self.worst_move + mm).max(self.liquidated);
+        if k == self.liquidated {
+            return StepFills::default();
+        }
+        let gap = book.count_below(x).clamp(self.liquidated, k);
+        let (gapped_n, gapped_m) = book.sums(self.liquidated, gap);
+        let (filled_n, _) = book.sums(gap, k);
+        self.liquidated = k;
+        StepFills {
+            notional_idr: gapped_n + filled_n,
+            gapped_notional_idr: gapped_n,
+            loss_idr: (x * gapped_n - gapped_m).max(0.0),
+            fees_idr: rules.liquidation_fee_rate.min(mm) * filled_n,
+        }
+    }
+}
+
+/// The derivatives book, arranged for the liquidation engine.
 #[derive(Debug, Clone)]
 pub struct DerivativesBook {
     /// `[asset][0 = long, 1 = short]`.
@@ -350,64 +489,58 @@ impl DerivativesBook {
         self.open_interest_idr
     }
 
-    /// Runs the cascade from the price ratios `initial_price_ratio` (`P/P₀` per asset).
-    pub fn cascade(
+    /// Runs the liquidation engine along the exogenous log-price path `exogenous_log[t][a]`
+    /// (`ln P/P₀`, `t = 0..=T`, `exogenous_log[0] = 0`) with a fund of `fund_idr`. Step `t`'s price
+    /// is `exp(X_t + I_t)`, `I_t` the impact of the forced flow of steps `1..t`.
+    pub fn run_path(
         &self,
-        initial_price_ratio: [f64; ASSETS],
-        params: CascadeParams,
-    ) -> CascadeOutcome {
-        let mut outcome = CascadeOutcome {
-            deficit_idr: 0.0,
+        exogenous_log: &[[f64; ASSETS]],
+        rules: LiquidationRules,
+        fund_idr: f64,
+    ) -> PathOutcome {
+        let last = exogenous_log.last().copied().unwrap_or([0.0; ASSETS]);
+        let mut out = PathOutcome {
+            bankruptcy_loss_idr: 0.0,
+            fees_idr: 0.0,
+            clawback_idr: 0.0,
+            fund_end_idr: fund_idr,
+            fund_low_idr: fund_idr,
             liquidated_notional_idr: 0.0,
-            initial_price_ratio,
-            final_price_ratio: initial_price_ratio,
-            active_rounds: 0,
+            gapped_notional_idr: 0.0,
+            exogenous_price_ratio: last.map(f64::exp),
+            final_price_ratio: last.map(f64::exp),
         };
-        let mut active = vec![false; params.rounds as usize];
-        for (asset, [long, short]) in self.sides.iter().enumerate() {
-            let mut price = outcome.initial_price_ratio[asset];
-            let (mut k_long, mut k_short) = (0, 0);
-            for was_active in active.iter_mut() {
-                let (long_n, long_deficit, k) =
-                    liquidate(long, k_long, 1.0 - price, params.slippage);
-                k_long = k;
-                let (short_n, short_deficit, k) =
-                    liquidate(short, k_short, price - 1.0, params.slippage);
-                k_short = k;
-                if long_n + short_n > 0.0 {
-                    *was_active = true;
+        let mut states = [[SideState::default(); 2]; ASSETS];
+        let mut impact = [0.0; ASSETS];
+        for point in exogenous_log.iter().skip(1) {
+            let (mut fees, mut losses) = (0.0, 0.0);
+            for a in 0..ASSETS {
+                let price = (point[a] + impact[a]).exp();
+                out.final_price_ratio[a] = price;
+                let [long_book, short_book] = &self.sides[a];
+                let long = states[a][0].step(long_book, 1.0 - price, &rules);
+                let short = states[a][1].step(short_book, price - 1.0, &rules);
+                for fills in [long, short] {
+                    fees += fills.fees_idr;
+                    losses += fills.loss_idr;
+                    out.liquidated_notional_idr += fills.notional_idr;
+                    out.gapped_notional_idr += fills.gapped_notional_idr;
                 }
-                outcome.deficit_idr += long_deficit + short_deficit;
-                outcome.liquidated_notional_idr += long_n + short_n;
-                let oi = self.open_interest_idr[asset];
-                if oi > 0.0 {
-                    price *= (-params.impact_per_open_interest * (long_n - short_n) / oi).exp();
+                if self.open_interest_idr[a] > 0.0 {
+                    impact[a] -= rules.impact_per_open_interest
+                        * (long.notional_idr - short.notional_idr)
+                        / self.open_interest_idr[a];
                 }
             }
-            outcome.final_price_ratio[asset] = price;
+            out.fees_idr += fees;
+            out.bankruptcy_loss_idr += losses;
+            let balance = out.fund_end_idr + fees - losses;
+            out.clawback_idr += (-balance).max(0.0);
+            out.fund_end_idr = balance.max(0.0);
+            out.fund_low_idr = out.fund_low_idr.min(out.fund_end_idr);
         }
-        outcome.active_rounds = active.iter().filter(|&&a| a).count() as u32;
-        outcome
+        out
     }
-}
-
-/// Liquidates the positions of `book` past `adverse_move` that were not liquidated yet
-/// (`already` of them): returns their notional, their deficit `(move + s) ΣN − ΣM` and the new
-/// liquidated count.
-fn liquidate(
-    book: &SideBook,
-    already: usize,
-    adverse_move: f64,
-    slippage: f64,
-) -> (f64, f64, usize) {
-    let k = book.liquidated_count(adverse_move).max(already);
-    let (notional, margin) = book.sums(already, k);
-    let deficit = if k > already {
-        ((adverse_move + slippage) * notional - margin).max(0.0)
-    } else {
-        0.0
-    };
-    (notional, deficit, k)
 }
 
 /// A trader before sizing: cohort, side, asset, leverage and relative size.
@@ -517,24 +650,41 @@ fn draw_asset(shares: &[f64; ASSETS], u: f64) -> usize {
 pub struct FundScenarioReport {
     /// Median shock, simple return per asset.
     pub shock_return: [f64; ASSETS],
-    /// Distribution of the fund drawdown `min(fund, deficit)`, IDR (never negative).
+    /// Daily volatility of the shock path per asset (the scenario's market regime).
+    pub vol_per_day: [f64; ASSETS],
+    /// Order-book depth within 1% of mid, share of open interest.
+    pub depth_share_of_open_interest: f64,
+    /// Distribution of the fund's drawdown, the start balance minus the lowest balance along
+    /// the path, `F − min_t B_t`, IDR (between 0 and the fund).
     pub drawdown: DistributionSummary,
-    /// Distribution of liquidated positions' deficits before the fund, IDR.
+    /// Median drawdown as a share of the fund.
+    pub drawdown_p50_share_of_fund: f64,
+    /// 99th-percentile drawdown as a share of the fund.
+    pub drawdown_p99_share_of_fund: f64,
+    /// Distribution of the bankruptcy losses net of the fees, `(losses − fees)⁺`, IDR: what the
+    /// path asks of the fund.
     pub deficit: DistributionSummary,
-    /// P(deficit ≥ fund > 0 or deficit > 0 = fund): the fund runs dry.
+    /// Mean bankruptcy losses (before fees), IDR.
+    pub mean_bankruptcy_loss_idr: f64,
+    /// Mean liquidation fees into the fund, IDR.
+    pub mean_fees_idr: f64,
+    /// P(the fund runs dry on the path).
     pub exhaustion_probability: f64,
-    /// Mean socialised loss `(deficit − fund)⁺`, IDR (borne by traders, not the exchange).
+    /// P(auto-deleveraging / clawback): some loss is socialised. It differs from the exhaustion
+    /// probability only when a step's losses empty the fund to the rupiah.
+    pub adl_probability: f64,
+    /// Mean socialised loss, IDR (borne by traders, not the exchange).
     pub expected_clawback_idr: f64,
     /// 99th percentile of the socialised loss, IDR.
     pub clawback_p99_idr: f64,
     /// Mean liquidated notional as a share of open interest.
     pub mean_liquidated_share: f64,
-    /// Mean final over initial OI-weighted price move.
+    /// Share of the liquidated notional that gapped past its bankruptcy price (all paths).
+    pub gapped_share_of_liquidated: f64,
+    /// Mean final over exogenous OI-weighted price move.
     pub amplification_mean: f64,
     /// 99th percentile of that ratio.
     pub amplification_p99: f64,
-    /// Mean number of rounds with liquidations.
-    pub mean_active_rounds: f64,
 }
 
 /// The insurance fund under every scenario.
@@ -542,16 +692,20 @@ pub struct FundScenarioReport {
 pub struct InsuranceReport {
     /// The fund, IDR.
     pub fund_idr: f64,
+    /// The fund as a share of open interest.
+    pub fund_share_of_open_interest: f64,
     /// Gross open interest, IDR.
     pub open_interest_idr: f64,
     /// Traders.
     pub traders: usize,
     /// Monte Carlo paths per scenario.
     pub paths: usize,
-    /// Impact coefficient κ.
-    pub impact_per_open_interest: f64,
-    /// Cascade rounds.
-    pub cascade_rounds: u32,
+    /// Hourly steps of the shock path.
+    pub shock_hours: u32,
+    /// Maintenance margin, share of notional.
+    pub maintenance_margin_rate: f64,
+    /// Liquidation fee, share of notional.
+    pub liquidation_fee_rate: f64,
     /// Per scenario.
     pub scenarios: BTreeMap<StressScenario, FundScenarioReport>,
 }
@@ -574,43 +728,104 @@ pub fn shocked_price_ratio(
     shock_return.map(|s| (1.0 + s).powf(severity))
 }
 
-/// The insurance-fund Monte Carlo over `scenarios`; AUM is total customer fiat, IDR.
-/// Paths run in parallel; path `i` uses its own stream, so results do not depend on threads.
+/// The exogenous hourly log-price path from 0 to `ln total_ratio` over `hours` steps: the
+/// Brownian bridge `X_t = (t/T) ln R + W_t − (t/T) W_T`, `W` a random walk whose steps are
+/// `σ_h ⊙ (L z)`, `z ~ N(0, I₃)`, `L` the Cholesky factor of the correlation. `hours + 1` points.
+pub fn bridge_log_path(
+    total_ratio: [f64; ASSETS],
+    vol_per_hour: [f64; ASSETS],
+    factor: &[[f64; ASSETS]; ASSETS],
+    hours: usize,
+    rng: &mut PathRng,
+) -> Vec<[f64; ASSETS]> {
+    let mut walk = Vec::with_capacity(hours + 1);
+    let mut w = [0.0; ASSETS];
+    walk.push(w);
+    for _ in 0..hours {
+        let z: [f64; ASSETS] = std::array::from_fn(|_| StandardNormal.sample(&mut *rng));
+        for a in 0..ASSETS {
+            let correlated: f64 = (0..=a).map(|k| factor[a][k] * z[k]).sum();
+            w[a] += vol_per_hour[a] * correlated;
+        }
+        walk.push(w);
+    }
+    let end = w;
+    let total_log = total_ratio.map(f64::ln);
+    let t_max = hours.max(1) as f64;
+    walk.iter()
+        .enumerate()
+        .map(|(t, w)| {
+            let share = t as f64 / t_max;
+            std::array::from_fn(|a| share * total_log[a] + w[a] - share * end[a])
+        })
+        .collect()
+}
+
+/// The insurance-fund Monte Carlo over `scenarios`; AUM is total customer fiat, IDR. Paths run
+/// in parallel; path `i` uses its own streams, so results do not depend on threads. Refused when
+/// a scenario's regime correlation is not a correlation matrix (the error names the market field).
 pub fn run_insurance_fund(
     config: &InsuranceFundConfig,
     market: &MarketConfig,
     aum_idr: f64,
     scenarios: &[StressScenario],
-) -> InsuranceReport {
+) -> Result<InsuranceReport, ParamError> {
     let positions = synthetic_population(config, aum_idr);
     let book = DerivativesBook::new(&positions);
-    let fund_idr = config.fund_share_of_aum * aum_idr;
-    let params = CascadeParams {
-        slippage: config.liquidation_slippage,
-        impact_per_open_interest: config.impact_per_open_interest,
-        rounds: config.cascade_rounds,
-    };
-    let report_of = |scenario: StressScenario| {
-        let shock = config.shock_return(market, scenario);
-        let outcomes: Vec<CascadeOutcome> = (0..config.paths as usize)
-            .into_par_iter()
-            .map(|path| {
-                let ratio =
-                    shocked_price_ratio(&shock, config.shock_cv, config.seed, scenario, path);
-                book.cascade(ratio, params)
-            })
-            .collect();
-        summarise(&outcomes, &book, fund_idr, shock)
-    };
-    InsuranceReport {
+    let open_interest_idr: f64 = book.open_interest_idr.iter().sum();
+    let fund_idr = config.fund_share_of_open_interest * open_interest_idr;
+    let mut reports = BTreeMap::new();
+    for &scenario in scenarios {
+        let report = scenario_report(config, market, &book, fund_idr, scenario)?;
+        reports.insert(scenario, report);
+    }
+    Ok(InsuranceReport {
         fund_idr,
-        open_interest_idr: book.open_interest_idr.iter().sum(),
+        fund_share_of_open_interest: config.fund_share_of_open_interest,
+        open_interest_idr,
         traders: positions.len(),
         paths: config.paths as usize,
-        impact_per_open_interest: config.impact_per_open_interest,
-        cascade_rounds: config.cascade_rounds,
-        scenarios: scenarios.iter().map(|&s| (s, report_of(s))).collect(),
-    }
+        shock_hours: config.shock_hours,
+        maintenance_margin_rate: config.maintenance_margin_rate,
+        liquidation_fee_rate: config.liquidation_fee_rate,
+        scenarios: reports,
+    })
+}
+
+/// The paths of one scenario, summarised.
+fn scenario_report(
+    config: &InsuranceFundConfig,
+    market: &MarketConfig,
+    book: &DerivativesBook,
+    fund_idr: f64,
+    scenario: StressScenario,
+) -> Result<FundScenarioReport, ParamError> {
+    let (regime_name, regime) = scenario_regime(market, scenario);
+    let factor = cholesky(&regime.correlation).ok_or_else(|| {
+        ParamError::new(
+            format!("market.{regime_name}.correlation"),
+            format!("{:?}", regime.correlation),
+            "a symmetric, positive-definite matrix with unit diagonal",
+        )
+    })?;
+    let shock = config.shock_return(market, scenario);
+    let vol_per_hour = regime.vol_per_day.map(|v| v / HOURS_PER_DAY.sqrt());
+    let rules = config.rules(scenario);
+    let outcomes: Vec<PathOutcome> = (0..config.paths as usize)
+        .into_par_iter()
+        .map(|path| {
+            let ratio = shocked_price_ratio(&shock, config.shock_cv, config.seed, scenario, path);
+            let stream = PATH_NOISE_STREAM + scenario.stream_id();
+            let mut rng = path_rng(config.seed, stream, path as u64);
+            let hours = config.shock_hours as usize;
+            let exogenous = bridge_log_path(ratio, vol_per_hour, &factor, hours, &mut rng);
+            book.run_path(&exogenous, rules, fund_idr)
+        })
+        .collect();
+    let mut report = summarise(&outcomes, book, fund_idr, shock);
+    report.vol_per_day = regime.vol_per_day;
+    report.depth_share_of_open_interest = config.depth_share(scenario);
+    Ok(report)
 }
 
 /// OI-weighted simple price move of a set of price ratios.
@@ -630,73 +845,86 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
+fn summary_of(v: &[f64]) -> DistributionSummary {
+    if v.is_empty() {
+        DistributionSummary::of_sorted(&[0.0])
+    } else {
+        DistributionSummary::of_sorted(v)
+    }
+}
+
+fn p99_of(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        quantile_sorted(v, 0.99)
+    }
+}
+
+fn mean_of(outcomes: &[PathOutcome], value: impl Fn(&PathOutcome) -> f64) -> f64 {
+    outcomes.iter().map(value).sum::<f64>() / outcomes.len().max(1) as f64
+}
+
 fn summarise(
-    outcomes: &[CascadeOutcome],
+    outcomes: &[PathOutcome],
     book: &DerivativesBook,
     fund_idr: f64,
     shock_return: [f64; ASSETS],
 ) -> FundScenarioReport {
-    let n = outcomes.len().max(1) as f64;
     let oi = book.open_interest_idr;
     let oi_total: f64 = oi.iter().sum();
-    let deficits = sorted(outcomes.iter().map(|o| o.deficit_idr).collect());
-    let drawdowns = sorted(deficits.iter().map(|d| d.min(fund_idr)).collect());
-    let clawbacks = sorted(deficits.iter().map(|d| (d - fund_idr).max(0.0)).collect());
+    let drawdowns = sorted(outcomes.iter().map(|o| fund_idr - o.fund_low_idr).collect());
+    let deficits = sorted(
+        outcomes
+            .iter()
+            .map(|o| (o.bankruptcy_loss_idr - o.fees_idr).max(0.0))
+            .collect(),
+    );
+    let clawbacks = sorted(outcomes.iter().map(|o| o.clawback_idr).collect());
     let amplification = sorted(
         outcomes
             .iter()
             .map(|o| {
-                let initial = weighted_move(&o.initial_price_ratio, &oi);
+                let exogenous = weighted_move(&o.exogenous_price_ratio, &oi);
                 let last = weighted_move(&o.final_price_ratio, &oi);
-                if initial.abs() > 0.0 {
-                    last / initial
+                if exogenous.abs() > 0.0 {
+                    last / exogenous
                 } else {
                     1.0
                 }
             })
             .collect(),
     );
-    let exhausted = deficits
-        .iter()
-        .filter(|&&d| d > 0.0 && d >= fund_idr)
-        .count() as f64;
-    let summary = |v: &[f64]| {
-        if v.is_empty() {
-            DistributionSummary::of_sorted(&[0.0])
-        } else {
-            DistributionSummary::of_sorted(v)
-        }
-    };
-    let p99 = |v: &[f64]| {
-        if v.is_empty() {
-            0.0
-        } else {
-            quantile_sorted(v, 0.99)
-        }
-    };
+    let drawdown = summary_of(&drawdowns);
+    let share_of_fund = |x: f64| if fund_idr > 0.0 { x / fund_idr } else { 0.0 };
+    let exhausted = mean_of(outcomes, |o| f64::from(u8::from(o.exhausted())));
+    let deleveraged = mean_of(outcomes, |o| f64::from(u8::from(o.auto_deleveraged())));
+    let liquidated = mean_of(outcomes, |o| o.liquidated_notional_idr);
     FundScenarioReport {
         shock_return,
-        drawdown: summary(&drawdowns),
-        deficit: summary(&deficits),
-        exhaustion_probability: exhausted / n,
-        expected_clawback_idr: clawbacks.iter().sum::<f64>() / n,
-        clawback_p99_idr: p99(&clawbacks),
+        vol_per_day: [0.0; ASSETS],
+        depth_share_of_open_interest: 0.0,
+        drawdown_p50_share_of_fund: share_of_fund(drawdown.p50_idr),
+        drawdown_p99_share_of_fund: share_of_fund(drawdown.p99_idr),
+        drawdown,
+        deficit: summary_of(&deficits),
+        mean_bankruptcy_loss_idr: mean_of(outcomes, |o| o.bankruptcy_loss_idr),
+        mean_fees_idr: mean_of(outcomes, |o| o.fees_idr),
+        exhaustion_probability: exhausted,
+        adl_probability: deleveraged,
+        expected_clawback_idr: mean_of(outcomes, |o| o.clawback_idr),
+        clawback_p99_idr: p99_of(&clawbacks),
         mean_liquidated_share: if oi_total > 0.0 {
-            outcomes
-                .iter()
-                .map(|o| o.liquidated_notional_idr)
-                .sum::<f64>()
-                / n
-                / oi_total
+            liquidated / oi_total
         } else {
             0.0
         },
-        amplification_mean: amplification.iter().sum::<f64>() / n,
-        amplification_p99: p99(&amplification),
-        mean_active_rounds: outcomes
-            .iter()
-            .map(|o| f64::from(o.active_rounds))
-            .sum::<f64>()
-            / n,
+        gapped_share_of_liquidated: if liquidated > 0.0 {
+            mean_of(outcomes, |o| o.gapped_notional_idr) / liquidated
+        } else {
+            0.0
+        },
+        amplification_mean: amplification.iter().sum::<f64>() / amplification.len().max(1) as f64,
+        amplification_p99: p99_of(&amplification),
     }
 }

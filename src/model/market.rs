@@ -120,7 +120,8 @@ pub struct MarketConfig {
     pub lookback_days: u32,
     /// RiskMetrics decay factor λ of the EWMA variance.
     pub ewma_lambda: f64,
-    /// Length of the stressed-VaR window, days.
+    /// Length of the stressed-VaR window, days (Basel 2.5: a 12-month period of stress). The
+    /// history must hold `lookback_days + stressed_window_days` daily returns.
     pub stressed_window_days: u32,
     /// Mild parametric shock, simple return per asset over the weekend.
     pub mild_shock_return: [f64; ASSETS],
@@ -164,12 +165,12 @@ impl MarketConfig {
             bound(
                 "stressed_window_days",
                 f64::from(self.stressed_window_days),
-                Allowed::Closed(10.0, lookback),
+                Allowed::Closed(100.0, 10_000.0),
             ),
             bound(
                 "days",
                 f64::from(self.days),
-                Allowed::Closed(lookback + 1.0, 100_000.0),
+                Allowed::Closed(self.required_history_days() as f64, 100_000.0),
             ),
         ];
         for (i, row) in self.transition.iter().enumerate() {
@@ -261,6 +262,26 @@ impl MarketConfig {
         }
     }
 
+    /// Daily returns the VaR suite needs: the regular history (`lookback_days`) plus a stressed
+    /// period (`stressed_window_days`), `lookback_days + stressed_window_days`.
+    pub fn required_history_days(&self) -> usize {
+        self.lookback_days as usize + self.stressed_window_days as usize
+    }
+
+    /// Refuses a history of `days` daily returns shorter than [`Self::required_history_days`].
+    pub fn check_history_days(&self, days: usize) -> Result<(), HistoryTooShort> {
+        let needed = self.required_history_days();
+        if days >= needed {
+            return Ok(());
+        }
+        Err(HistoryTooShort {
+            days,
+            needed,
+            lookback_days: self.lookback_days,
+            stressed_window_days: self.stressed_window_days,
+        })
+    }
+
     /// Total crypto book, IDR.
     pub fn book_idr(&self) -> f64 {
         self.holdings_idr.iter().map(|&h| h as f64).sum()
@@ -292,6 +313,26 @@ pub enum PriceCsvError {
     /// The file as a whole cannot be used.
     #[error("price CSV unusable: {0}")]
     Unusable(String),
+}
+
+/// A market history too short for the VaR suite: it needs the regular history and, beside it,
+/// a stressed period.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "market history too short: {days} daily returns, the VaR suite needs {needed} \
+     (market.lookback_days = {lookback_days} plus market.stressed_window_days = \
+     {stressed_window_days}); {} days short",
+    needed - days
+)]
+pub struct HistoryTooShort {
+    /// Daily returns in the history.
+    pub days: usize,
+    /// Daily returns needed, `lookback_days + stressed_window_days`.
+    pub needed: usize,
+    /// The regular history behind HS and FHS, days.
+    pub lookback_days: u32,
+    /// The stressed window, days.
+    pub stressed_window_days: u32,
 }
 
 /// Where a history came from.

@@ -190,7 +190,8 @@ pub struct ScenarioDemand {
     pub liquidity_gap_idr: f64,
     /// Hours the gap must be bridged, until the rails reopen.
     pub bridge_hours: f64,
-    /// Liquidated positions' deficits before the fund at p99, IDR.
+    /// p99 of the derivatives book's bankruptcy losses net of liquidation fees, `(losses − fees)⁺`,
+    /// before the fund, IDR.
     pub fund_deficit_p99_idr: f64,
     /// Market-risk loss on the firm's own crypto book, IDR.
     pub market_loss_idr: f64,

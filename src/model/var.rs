@@ -16,8 +16,11 @@
 //!   `ESS = (Σ w)² / Σ w²`. For the infinite sum `Σ w = 1`, `Σ w² = (1 − λ)² / (1 − λ²)`, so
 //!   `ESS = (1 + λ) / (1 − λ)` = 32.3 days at λ = 0.94. `1 / (1 − λ)` = 16.7 is not a sample
 //!   size: it is one plus the weights' mean lag `λ / (1 − λ)`.
-//! - **Stressed VaR**: HS over the `stressed_window_days` consecutive days with the largest
-//!   cumulative loss in the whole history.
+//! - **Stressed VaR** (Basel 2.5): HS over the `stressed_window_days` consecutive days (default
+//!   250, a year of trading) whose VaR99 is the largest of all such windows in the history; the
+//!   window is chosen by VaR99 and its CVaR99 is reported beside it (Tier 2 uses that CVaR99).
+//!   One sorted copy of the window slides over the history (remove the day leaving, insert the
+//!   day entering, both by binary search), so each window's order statistics are read directly.
 //! - **Parametric shocks**: `loss = −Σ_a H_a s_a` for a scenario's simple returns `s_a`.
 //! - **Tiers**: Tier 1 = max(HS CVaR99, FHS CVaR99); Tier 2 = max(stressed CVaR99, worst
 //!   parametric loss); the gap carried for a year costs `(T2 − T1)⁺ · opportunity yield`.
@@ -101,8 +104,10 @@ pub struct StressedVar {
     pub start_day: usize,
     /// Length of the window, days.
     pub window_days: usize,
-    /// Sum of the daily losses over the window (today's holdings each day), IDR; the window is
-    /// the one where this sum is largest.
+    /// The measure the window maximises: always `"var99"` (the window's VaR99 is the largest of
+    /// all windows of this length; its CVaR99 is reported, not maximised).
+    pub chosen_by: &'static str,
+    /// Sum of the daily losses over the window (today's holdings each day), IDR, for reference.
     pub cumulative_loss_idr: f64,
 }
 
@@ -264,21 +269,33 @@ fn filtered_losses_idr(
         .collect()
 }
 
-/// Start of the `window`-day run of consecutive days with the largest cumulative loss (the
-/// earliest on ties) and that loss; `None` when the history is shorter than the window.
-pub fn worst_window(losses_idr: &[f64], window: usize) -> Option<(usize, f64)> {
+/// Start of the `window`-day run of consecutive days whose VaR99 (order statistic
+/// `ℓ_(⌈0.99 w⌉)` of the window, as in [`quantile_sorted`]) is the largest, the earliest on ties;
+/// `None` when the history is shorter than the window or the window is empty.
+///
+/// One sorted copy of the window slides over the history: the day leaving is removed and the day
+/// entering inserted, each found by binary search, so a step costs `O(log w)` comparisons plus a
+/// `memmove` of at most `w` values, instead of a sort per window.
+pub fn stressed_window_start(losses_idr: &[f64], window: usize) -> Option<usize> {
     if window == 0 || losses_idr.len() < window {
         return None;
     }
-    let mut sum: f64 = losses_idr[..window].iter().sum();
-    let mut best = (0, sum);
+    let rank = ((BACKTEST_LEVEL * window as f64).ceil() as usize).clamp(1, window);
+    let mut sorted = losses_idr[..window].to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut best = (0, sorted[rank - 1]);
     for start in 1..=losses_idr.len() - window {
-        sum += losses_idr[start + window - 1] - losses_idr[start - 1];
-        if sum > best.1 {
-            best = (start, sum);
+        let leaving = losses_idr[start - 1];
+        let at = sorted.partition_point(|x| x.total_cmp(&leaving).is_lt());
+        sorted.remove(at);
+        let entering = losses_idr[start + window - 1];
+        let at = sorted.partition_point(|x| x.total_cmp(&entering).is_lt());
+        sorted.insert(at, entering);
+        if sorted[rank - 1] > best.1 {
+            best = (start, sorted[rank - 1]);
         }
     }
-    Some(best)
+    Some(best.0)
 }
 
 /// `x ln y`, with `0 ln 0 = 0`.
@@ -439,15 +456,18 @@ fn filtered_var(
     }
 }
 
-/// VaR over the `window_days` with the largest summed loss.
+/// VaR over the `window_days` consecutive days whose VaR99 is the largest (the whole history
+/// when it is shorter than the window).
 fn stressed_var(losses_idr: &[f64], window_days: usize) -> StressedVar {
     let window = window_days.min(losses_idr.len());
-    let (start_day, cumulative_loss_idr) = worst_window(losses_idr, window).unwrap_or((0, 0.0));
+    let start_day = stressed_window_start(losses_idr, window).unwrap_or(0);
+    let days = &losses_idr[start_day..start_day + window];
     StressedVar {
-        levels: VarLevels::of_losses(&losses_idr[start_day..start_day + window]),
+        levels: VarLevels::of_losses(days),
         start_day,
         window_days: window,
-        cumulative_loss_idr,
+        chosen_by: "var99",
+        cumulative_loss_idr: days.iter().sum(),
     }
 }
 
