@@ -134,11 +134,35 @@ fn status_of(headers: &http::HeaderMap, code: &http::HeaderValue, reply: Option<
     let message = headers
         .get("grpc-message")
         .and_then(|m| m.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+        .map(percent_decoded)
+        .unwrap_or_default();
     RawEnd::Status {
         code,
         message,
         reply,
     }
+}
+
+/// `grpc-message` is percent-encoded.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
