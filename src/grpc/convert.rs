@@ -5,8 +5,8 @@ use prost_types::Timestamp;
 use super::pb;
 use crate::monitor::alerts::{Alert, AlertRule, AlertState, Severity};
 use crate::monitor::event::{
-    Cohort, EventKind, Field, Rejection, WithdrawalEvent, check_amount, check_currency,
-    minor_to_idr,
+    Cohort, EventKind, Field, MAX_LAYER_AVAILABLE_AFTER_HOURS, Rejection, WithdrawalEvent,
+    check_amount, check_currency, minor_to_idr,
 };
 use crate::monitor::state::{ReserveLayer, ReservePosition};
 use crate::service::PublishedProjection;
@@ -110,9 +110,21 @@ pub fn reserve_from_pb(r: pb::ReservePosition) -> Result<ReservePosition, Reject
     let layers = r
         .layers
         .into_iter()
-        .map(|l| {
-            check_amount(Field::LayerAmountMinor, l.amount_minor)?;
-            check_currency(Field::LayerCurrency, &l.currency)?;
+        .enumerate()
+        .map(|(i, l)| {
+            check_amount(Field::LayerAmountMinor, l.amount_minor).map_err(|r| r.at(i))?;
+            check_currency(Field::LayerCurrency, &l.currency).map_err(|r| r.at(i))?;
+            if l.available_after_hours > MAX_LAYER_AVAILABLE_AFTER_HOURS {
+                return Err(Rejection::new(
+                    Field::LayerAvailableAfterHours,
+                    format!(
+                        "{} h is later than the limit of {MAX_LAYER_AVAILABLE_AFTER_HOURS} h after \
+                         the close (two weeks, longer than any closure)",
+                        l.available_after_hours
+                    ),
+                )
+                .at(i));
+            }
             Ok(ReserveLayer {
                 name: l.name,
                 amount_idr: minor_to_idr(l.amount_minor),

@@ -14,7 +14,9 @@ use super::flow;
 use super::ingest::{Chunk, Reader};
 use super::pb;
 use super::pb::monitor_server::{Monitor, MonitorServer};
-use super::status::{Invalid, batch_too_large, stream_ended, to_status, wire_status};
+use super::status::{
+    Invalid, batch_too_large, invalid_reserve, stream_ended, to_status, wire_status,
+};
 use crate::monitor::event::WithdrawalEvent;
 use crate::service::{Engine, EngineError, IngestCounts};
 
@@ -220,12 +222,7 @@ impl Monitor for MonitorApi {
     ) -> Result<Response<pb::SetReserveReply>, Status> {
         let reserve = reserve_from_pb(request.into_inner()).map_err(|rejection| {
             self.engine.report_rejected_reserve(&rejection);
-            let invalid = Invalid {
-                index: 0,
-                event_id: String::new(),
-                rejection,
-            };
-            invalid.status("")
+            invalid_reserve(&rejection)
         })?;
         let total = reserve.total_idr();
         let state_version = self.engine.set_reserve(reserve).await.map_err(to_status)?;

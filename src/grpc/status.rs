@@ -89,11 +89,19 @@ impl Invalid {
 /// INVALID_ARGUMENT with `message`, the BadRequest details of `rejection` and the legacy
 /// field header.
 fn invalid_argument(message: String, rejection: &Rejection) -> Status {
-    let field = rejection.field.name();
-    let details = ErrorDetails::with_bad_request_violation(field, rejection.detail.clone());
+    let field = rejection.path();
+    let details = ErrorDetails::with_bad_request_violation(&field, rejection.detail.clone());
     let mut metadata = MetadataMap::new();
-    metadata.insert(FIELD_METADATA_KEY, MetadataValue::from_static(field));
+    if let Ok(value) = MetadataValue::try_from(field.as_str()) {
+        metadata.insert(FIELD_METADATA_KEY, value);
+    }
     Status::with_error_details_and_metadata(Code::InvalidArgument, message, details, metadata)
+}
+
+/// INVALID_ARGUMENT for a rejected `SetReserve` position: names the field with the
+/// layer's index (`layers[2].available_after_hours`).
+pub(super) fn invalid_reserve(rejection: &Rejection) -> Status {
+    invalid_argument(format!("reserve position: {rejection}"), rejection)
 }
 
 /// The status of an engine error.
