@@ -65,6 +65,11 @@ fn bad_events() -> Vec<(pb::WithdrawalEvent, &'static str)> {
         (spoil(&|e| e.event_id.clear()), "event_id"),
         (spoil(&|e| e.amount_minor = 0), "amount_minor"),
         (spoil(&|e| e.amount_minor = -5_000), "amount_minor"),
+        // 12,579 × all customer fiat (issue 11): above monitor.max_event_amount_idr.
+        (
+            spoil(&|e| e.amount_minor = 12_579 * 795_000_000_000 * 100),
+            "amount_minor",
+        ),
         (spoil(&|e| e.currency = "USD".into()), "currency"),
         (spoil(&|e| e.currency = "RUPIAH".into()), "currency"),
         (spoil(&|e| e.occurred_at = None), "occurred_at"),

@@ -236,6 +236,8 @@ pub struct EventLimits {
     pub max_skew_ms: i64,
     /// Oldest accepted time before `now`, ms.
     pub max_age_ms: i64,
+    /// Largest plausible single amount, minor units (`monitor.max_event_amount_idr` × 100).
+    pub max_amount_minor: i64,
 }
 
 impl WithdrawalEvent {
@@ -246,6 +248,18 @@ impl WithdrawalEvent {
         check_id(Field::AccountId, &self.account_id)?;
         check_amount(Field::AmountMinor, self.amount_minor)?;
         check_currency(Field::Currency, &self.currency)?;
+        if self.amount_minor > limits.max_amount_minor {
+            return Err(Rejection::new(
+                Field::AmountMinor,
+                format!(
+                    "{} minor units is above the largest plausible single event, \
+                     monitor.max_event_amount_idr = Rp {} ({} minor units)",
+                    self.amount_minor,
+                    limits.max_amount_minor / IDR_MINOR_PER_RUPIAH,
+                    limits.max_amount_minor
+                ),
+            ));
+        }
         let earliest = limits.now_unix_ms - limits.max_age_ms;
         let latest = limits.now_unix_ms + limits.max_skew_ms;
         if self.occurred_at_unix_ms < earliest || self.occurred_at_unix_ms > latest {
@@ -355,16 +369,18 @@ mod tests {
         now_unix_ms: 1_000_000,
         max_skew_ms: 1_000,
         max_age_ms: 10_000,
+        max_amount_minor: 1_000_000,
     };
 
     type Spoiler = fn(&mut WithdrawalEvent);
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(Spoiler, Field); 6] = [
+        let cases: [(Spoiler, Field); 7] = [
             (|e| e.event_id.clear(), Field::EventId),
             (|e| e.account_id = "x".repeat(129), Field::AccountId),
             (|e| e.amount_minor = 0, Field::AmountMinor),
+            (|e| e.amount_minor = 1_000_001, Field::AmountMinor),
             (|e| e.currency = "USD".into(), Field::Currency),
             (|e| e.currency = "idr".into(), Field::Currency),
             (|e| e.occurred_at_unix_ms = 2_000_000, Field::OccurredAt),
@@ -375,6 +391,22 @@ mod tests {
             spoil(&mut e);
             assert_eq!(e.validate(&LIMITS).unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn an_amount_above_the_plausible_maximum_is_rejected_stating_the_limit() {
+        let mut e = event();
+        e.amount_minor = LIMITS.max_amount_minor;
+        assert_eq!(e.validate(&LIMITS), Ok(()), "the limit itself is accepted");
+        e.amount_minor += 1;
+        let rejection = e.validate(&LIMITS).unwrap_err();
+        assert_eq!(rejection.field, Field::AmountMinor);
+        assert!(
+            rejection
+                .detail
+                .contains("monitor.max_event_amount_idr = Rp 10000 (1000000 minor units)"),
+            "{rejection}"
+        );
     }
 
     #[test]
