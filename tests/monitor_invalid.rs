@@ -65,9 +65,10 @@ fn bad_events() -> Vec<(pb::WithdrawalEvent, &'static str)> {
         (spoil(&|e| e.event_id.clear()), "event_id"),
         (spoil(&|e| e.amount_minor = 0), "amount_minor"),
         (spoil(&|e| e.amount_minor = -5_000), "amount_minor"),
-        // 12,579 × all customer fiat (issue 11): above monitor.max_event_amount_idr.
+        // Twice all customer fiat: below the wire's MAX_AMOUNT_MINOR, above
+        // monitor.max_event_amount_idr (issue 11 saw 12,579 times accepted).
         (
-            spoil(&|e| e.amount_minor = 12_579 * 795_000_000_000 * 100),
+            spoil(&|e| e.amount_minor = 2 * 795_000_000_000 * 100),
             "amount_minor",
         ),
         (spoil(&|e| e.currency = "USD".into()), "currency"),
