@@ -9,7 +9,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("sentinel_descriptor.bin"),
         prost::Message::encode_to_vec(&descriptors),
     )?;
-    tonic_prost_build::configure().compile_fds(descriptors)?;
+    // Decode failures are INVALID_ARGUMENT (src/grpc/codec.rs), not tonic's INTERNAL.
+    tonic_prost_build::configure()
+        .codec_path("crate::grpc::codec::WireCodec")
+        .compile_fds(descriptors)?;
     println!("cargo:rerun-if-changed=proto");
     Ok(())
 }

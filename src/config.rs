@@ -491,6 +491,9 @@ pub struct MonitorConfig {
     pub initial_reserve_idr: u64,
     /// An event of unspecified cohort at or above this amount is institutional, IDR.
     pub unspecified_institutional_min_idr: u64,
+    /// Largest plausible single event (withdrawal or deposit), IDR: an event above it is
+    /// rejected (INVALID_ARGUMENT on `amount_minor`, stating the limit).
+    pub max_event_amount_idr: u64,
     /// Prior probability of the normal scenario; the three priors sum to 1.
     #[serde(alias = "regime_prior_normal")]
     pub scenario_prior_normal: f64,
@@ -531,6 +534,7 @@ impl Default for MonitorConfig {
             stale_feed_minutes: 15.0,
             initial_reserve_idr: 79_500_000_000,
             unspecified_institutional_min_idr: 500_000_000,
+            max_event_amount_idr: 795_000_000_000,
             scenario_prior_normal: 0.85,
             scenario_prior_mild: 0.12,
             scenario_prior_severe: 0.03,
@@ -644,6 +648,12 @@ impl MonitorConfig {
                 "unspecified_institutional_min_idr",
                 self.unspecified_institutional_min_idr as f64,
                 Allowed::AtLeast(1.0),
+            ),
+            bound(
+                "max_event_amount_idr",
+                self.max_event_amount_idr as f64,
+                // Up to the wire's largest amount (monitor::event::MAX_AMOUNT_MINOR / 100).
+                Allowed::Closed(1.0, 1e16),
             ),
             bound(
                 "scenario_prior_normal",

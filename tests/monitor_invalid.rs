@@ -65,6 +65,12 @@ fn bad_events() -> Vec<(pb::WithdrawalEvent, &'static str)> {
         (spoil(&|e| e.event_id.clear()), "event_id"),
         (spoil(&|e| e.amount_minor = 0), "amount_minor"),
         (spoil(&|e| e.amount_minor = -5_000), "amount_minor"),
+        // Twice all customer fiat: below the wire's MAX_AMOUNT_MINOR, above
+        // monitor.max_event_amount_idr (issue 11 saw 12,579 times accepted).
+        (
+            spoil(&|e| e.amount_minor = 2 * 795_000_000_000 * 100),
+            "amount_minor",
+        ),
         (spoil(&|e| e.currency = "USD".into()), "currency"),
         (spoil(&|e| e.currency = "RUPIAH".into()), "currency"),
         (spoil(&|e| e.occurred_at = None), "occurred_at"),
@@ -168,14 +174,35 @@ async fn a_bad_reserve_layer_is_rejected_and_the_reserve_kept() {
     bad.layers[0].amount_minor = -100;
     assert_rejected(
         &client.set_reserve(bad).await.unwrap_err(),
-        "layers.amount_minor",
+        "layers[0].amount_minor",
     );
     let mut bad = reserve(5);
     bad.layers[0].currency = "EUR".into();
     assert_rejected(
         &client.set_reserve(bad).await.unwrap_err(),
-        "layers.currency",
+        "layers[0].currency",
+    );
+    // The third layer usable only after u32::MAX hours: named with its index, and the
+    // message says neither `event 0` nor nothing about the limit.
+    let mut bad = reserve(5);
+    bad.layers.push(bad.layers[0].clone());
+    bad.layers.push(bad.layers[0].clone());
+    bad.layers[2].available_after_hours = u32::MAX;
+    let status = client.set_reserve(bad).await.unwrap_err();
+    assert_rejected(&status, "layers[2].available_after_hours");
+    assert!(!status.message().contains("event 0"), "{status:?}");
+    assert!(status.message().contains("336 h"), "{status:?}");
+    let mut at_limit = reserve(5);
+    at_limit.layers[0].available_after_hours = 336;
+    let calendar_max =
+        sentinel::monitor::calendar::WindowCalendar::of_config(&test_config(dir.path()))
+            .unwrap()
+            .max_window_hours();
+    assert!(
+        calendar_max <= 336,
+        "the limit must cover every closure ({calendar_max} h)"
     );
     assert_eq!(server.engine.inputs(), before);
+    client.set_reserve(at_limit).await.unwrap();
     server.stop().await;
 }

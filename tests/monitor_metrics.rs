@@ -211,7 +211,7 @@ async fn a_past_weekend_fed_on_a_thursday_pages_nothing() {
     );
     let window = m.engine.inputs().window.expect("the latest closure");
     assert!(
-        window.closed && window.retail_idr > 0,
+        window.closed && window.retail_minor > 0,
         "stored and counted: {window:?}"
     );
     m.stop().await;

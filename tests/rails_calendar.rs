@@ -195,5 +195,5 @@ fn the_live_monitor_watches_the_lebaran_closure_for_its_whole_length() {
     assert_eq!(window.opens_at_unix_ms, wib_ms(3, 17, 16));
     assert!(!window.closed);
     assert_eq!(inputs.window_hours, 185);
-    assert_eq!(window.retail_hourly_idr.len(), 185);
+    assert_eq!(window.retail_hourly_minor.len(), 185);
 }

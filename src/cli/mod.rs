@@ -131,6 +131,14 @@ pub struct ServeArgs {
     /// clock decides whether the rails are closed; production leaves this unset.
     #[arg(long)]
     pub clock_start_unix_ms: Option<i64>,
+    /// Bench only: after every this many committed events, stall the sequencer thread for
+    /// `--bench-stall-ms` (what an fsync stall does to ingestion). Production leaves it
+    /// unset.
+    #[arg(long, hide = true, requires = "bench_stall_ms")]
+    pub bench_stall_every_events: Option<u64>,
+    /// Bench only: length of each stall of `--bench-stall-every-events`, ms.
+    #[arg(long, hide = true, requires = "bench_stall_every_events")]
+    pub bench_stall_ms: Option<u64>,
     /// Where the exposure model's user base comes from (default: synthetic).
     #[command(flatten)]
     pub users: UserSource,

@@ -31,7 +31,66 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     let users = args.users.load(&config)?;
     let history = load_market(&config)?;
     let clock_start = args.clock_start_unix_ms;
-    runtime()?.block_on(serve(config, users, history, clock_start))
+    let stall = args
+        .bench_stall_every_events
+        .zip(args.bench_stall_ms)
+        .map(|(every, ms)| (every.max(1), std::time::Duration::from_millis(ms)));
+    runtime()?.block_on(serve(config, users, history, clock_start, stall))
+}
+
+/// Bench only (`--bench-stall-every-events`, `--bench-stall-ms`): the metrics observer,
+/// plus a stall of the sequencer thread (where commits are reported) each time the log
+/// passes a multiple of `every` events, as an fsync stall would.
+struct BenchStall {
+    metrics: Arc<Metrics>,
+    every: u64,
+    stall: std::time::Duration,
+    next: std::sync::atomic::AtomicU64,
+}
+
+impl sentinel::service::EngineObserver for BenchStall {
+    fn on_accepted(
+        &self,
+        event: &sentinel::monitor::event::WithdrawalEvent,
+        cohort: sentinel::monitor::event::CountedCohort,
+        now_unix_ms: i64,
+    ) {
+        self.metrics.on_accepted(event, cohort, now_unix_ms);
+    }
+    fn on_duplicates(&self, count: u64) {
+        self.metrics.on_duplicates(count);
+    }
+    fn on_event_rejected(&self, reason: sentinel::monitor::event::RejectionReason) {
+        self.metrics.on_event_rejected(reason);
+    }
+    fn on_reserve_rejected(&self, reason: sentinel::monitor::event::RejectionReason) {
+        self.metrics.on_reserve_rejected(reason);
+    }
+    fn on_reserve(&self, reserve: &sentinel::monitor::state::ReservePosition) {
+        self.metrics.on_reserve(reserve);
+    }
+    fn on_commit(&self, events_in_log: u64, store_bytes: u64, now_unix_ms: i64) {
+        self.metrics
+            .on_commit(events_in_log, store_bytes, now_unix_ms);
+        let next = self.next.load(std::sync::atomic::Ordering::Relaxed);
+        if events_in_log >= next {
+            let following = (events_in_log / self.every + 1) * self.every;
+            self.next
+                .store(following, std::sync::atomic::Ordering::Relaxed);
+            warn!(
+                message = "bench: stalling the sequencer",
+                ms = self.stall.as_millis() as u64,
+                events_in_log
+            );
+            std::thread::sleep(self.stall);
+        }
+    }
+    fn on_projection(&self, projection: &sentinel::service::PublishedProjection) {
+        self.metrics.on_projection(projection);
+    }
+    fn on_alert(&self, alert: &sentinel::monitor::alerts::Alert) {
+        self.metrics.on_alert(alert);
+    }
 }
 
 async fn serve(
@@ -39,13 +98,29 @@ async fn serve(
     users: UserBase,
     history: MarketHistory,
     clock_start_unix_ms: Option<i64>,
+    stall: Option<(u64, std::time::Duration)>,
 ) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new().context("cannot register the metrics")?);
     metrics.set_thresholds(&config.monitor);
     let addr = config.monitor.grpc_addr.clone();
     let metrics_addr = config.monitor.metrics_addr.clone();
     let data_dir = config.monitor.data_dir.clone();
-    let observer = Arc::clone(&metrics);
+    let observer: Arc<dyn sentinel::service::EngineObserver> = match stall {
+        Some((every, stall)) => {
+            warn!(
+                message = "bench: the sequencer stalls",
+                every_events = every,
+                ms = stall.as_millis() as u64
+            );
+            Arc::new(BenchStall {
+                metrics: Arc::clone(&metrics),
+                every,
+                stall,
+                next: std::sync::atomic::AtomicU64::new(every),
+            })
+        }
+        None => Arc::clone(&metrics) as Arc<dyn sentinel::service::EngineObserver>,
+    };
     let clock: Arc<dyn WallClock> = match clock_start_unix_ms {
         Some(start) => {
             warn!(

@@ -5,10 +5,10 @@ use prost_types::Timestamp;
 use super::pb;
 use crate::monitor::alerts::{Alert, AlertRule, AlertState, Severity};
 use crate::monitor::event::{
-    Cohort, EventKind, Field, Rejection, WithdrawalEvent, check_amount, check_currency,
-    minor_to_idr,
+    Cohort, EventKind, Field, MAX_LAYER_AVAILABLE_AFTER_HOURS, Rejection, WithdrawalEvent,
+    check_amount, check_currency, minor_to_idr,
 };
-use crate::monitor::state::{ReserveLayer, ReservePosition};
+use crate::monitor::state::{ReserveLayer, ReservePosition, WindowTally};
 use crate::service::PublishedProjection;
 
 /// Nanoseconds per millisecond.
@@ -110,9 +110,21 @@ pub fn reserve_from_pb(r: pb::ReservePosition) -> Result<ReservePosition, Reject
     let layers = r
         .layers
         .into_iter()
-        .map(|l| {
-            check_amount(Field::LayerAmountMinor, l.amount_minor)?;
-            check_currency(Field::LayerCurrency, &l.currency)?;
+        .enumerate()
+        .map(|(i, l)| {
+            check_amount(Field::LayerAmountMinor, l.amount_minor).map_err(|r| r.at(i))?;
+            check_currency(Field::LayerCurrency, &l.currency).map_err(|r| r.at(i))?;
+            if l.available_after_hours > MAX_LAYER_AVAILABLE_AFTER_HOURS {
+                return Err(Rejection::new(
+                    Field::LayerAvailableAfterHours,
+                    format!(
+                        "{} h is later than the limit of {MAX_LAYER_AVAILABLE_AFTER_HOURS} h after \
+                         the close (two weeks, longer than any closure)",
+                        l.available_after_hours
+                    ),
+                )
+                .at(i));
+            }
             Ok(ReserveLayer {
                 name: l.name,
                 amount_idr: minor_to_idr(l.amount_minor),
@@ -142,6 +154,11 @@ fn idr(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// An exact minor-unit total on the wire (saturating at `i64::MAX`, Rp 92 quadrillion).
+fn minor(value: u128) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
 /// A published projection on the wire.
 pub fn projection_to_pb(p: &PublishedProjection) -> pb::Projection {
     let proj = &p.projection;
@@ -161,13 +178,20 @@ pub fn projection_to_pb(p: &PublishedProjection) -> pb::Projection {
             last_event_at: w.map(|w| ms_to_timestamp(w.latest_at_unix_ms)),
         }),
         flows: Some(pb::Flows {
-            retail_withdrawn_idr: idr(w.map_or(0, |w| w.retail_idr)),
-            institutional_withdrawn_idr: idr(w.map_or(0, |w| w.institutional_idr)),
-            deposits_idr: idr(w.map_or(0, |w| w.deposits_idr)),
+            retail_withdrawn_idr: idr(w.map_or(0, WindowTally::retail_idr)),
+            institutional_withdrawn_idr: idr(w.map_or(0, WindowTally::institutional_idr)),
+            deposits_idr: idr(w.map_or(0, WindowTally::deposits_idr)),
             reserve_headroom_idr: proj.headroom_idr as i64,
+            retail_withdrawn_minor: minor(w.map_or(0, |w| w.retail_minor)),
+            institutional_withdrawn_minor: minor(w.map_or(0, |w| w.institutional_minor)),
+            deposits_minor: minor(w.map_or(0, |w| w.deposits_minor)),
+            reserve_headroom_minor: inputs
+                .headroom_minor()
+                .clamp(i128::from(i64::MIN), i128::from(i64::MAX))
+                as i64,
             total_reserve_idr: idr(inputs.reserve.total_idr()),
             retail_events: w.map_or(0, |w| w.retail_events),
-            institutional_events: w.map_or(0, |w| w.institutional_jumps_idr.len() as u64),
+            institutional_events: w.map_or(0, |w| w.institutional_jumps_minor.len() as u64),
             events_total: inputs.events_total,
         }),
         institutional_rate: Some(pb::RatePosterior {

@@ -3,12 +3,15 @@
 //! to and from the [`crate::monitor`] types and calls the [`crate::service::Engine`].
 
 pub mod client;
+pub mod codec;
 mod convert;
+pub mod flow;
+mod ingest;
 mod server;
 mod status;
 
-pub use server::{GrpcError, MonitorApi, serve};
-pub use status::FIELD_METADATA_KEY;
+pub use server::{GrpcError, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, MonitorApi, serve};
+pub use status::{ACCEPTED_METADATA_KEY, DUPLICATES_METADATA_KEY, FIELD_METADATA_KEY};
 
 /// The generated protocol types, client and server (`proto/sentinel/v1/monitor.proto`).
 #[allow(missing_docs, clippy::all, clippy::pedantic)]

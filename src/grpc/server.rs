@@ -3,21 +3,42 @@
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, watch};
-use tokio_stream::StreamExt;
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
 use tonic::{Request, Response, Status, Streaming};
 
+use super::codec::SizeLimitAsResourceExhausted;
 use super::convert::{
     alert_to_pb, event_from_pb, filter_matches, projection_to_pb, reserve_from_pb,
 };
+use super::flow;
+use super::ingest::{Chunk, Reader};
 use super::pb;
 use super::pb::monitor_server::{Monitor, MonitorServer};
-use super::status::{Invalid, to_status};
+use super::status::{
+    Invalid, batch_too_large, invalid_reserve, stream_ended, to_status, wire_status,
+};
 use crate::monitor::event::WithdrawalEvent;
 use crate::service::{Engine, EngineError, IngestCounts};
 
 /// Messages buffered per streaming response before the subscriber counts as slow.
 const STREAM_BUFFER: usize = 16;
+
+/// Events one `WithdrawalBatch` may carry (`RecordWithdrawals`, `IngestWithdrawalBatches`);
+/// more is RESOURCE_EXHAUSTED.
+pub const MAX_BATCH_EVENTS: usize = 10_000;
+
+/// Largest message the server decodes, bytes (the encoded protobuf, without the 5-byte
+/// gRPC prefix); larger is RESOURCE_EXHAUSTED. 10,000 events of the largest valid size
+/// (two 128-byte ids) fit.
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The events of one batch of `IngestWithdrawalBatches`, at most [`MAX_BATCH_EVENTS`].
+fn unpack_batch(batch: pb::WithdrawalBatch) -> Result<Vec<pb::WithdrawalEvent>, Status> {
+    if batch.events.len() > MAX_BATCH_EVENTS {
+        return Err(batch_too_large(batch.events.len(), MAX_BATCH_EVENTS));
+    }
+    Ok(batch.events)
+}
 
 /// Why the server failed.
 #[derive(Debug, thiserror::Error)]
@@ -68,34 +89,44 @@ fn convert_batch(
     (out, None)
 }
 
-/// Why an ingest stream ends early.
-enum StreamEnd {
-    /// An event was rejected.
-    Invalid(Invalid),
-    /// The client's stream failed.
-    Transport(Status),
-}
-
 impl MonitorApi {
-    /// Records one chunk read from an ingest stream (the events before the first bad one)
-    /// and adds it to `summary`; the first bad event or stream error ends the stream with
-    /// its status, which says how many events of the stream were accepted.
+    /// Serves one ingest stream: a [`Reader`] keeps reading while each chunk it hands over
+    /// is validated and committed. A stream that ends early (bad event, refused message,
+    /// failed commit, client error, shutdown) ends with a status that says how many of its
+    /// events were made durable.
+    async fn ingest_stream<T: Send + 'static>(
+        &self,
+        inbound: Streaming<T>,
+        unpack: fn(T) -> Result<Vec<pb::WithdrawalEvent>, Status>,
+    ) -> Result<Response<pb::IngestSummary>, Status> {
+        let max_buffered = self.engine.config().monitor.group_commit_max_events as usize;
+        let mut reader = Reader::spawn(inbound, max_buffered, unpack);
+        let mut summary = pb::IngestSummary::default();
+        let mut shutdown = self.shutdown.clone();
+        loop {
+            let chunk = tokio::select! {
+                chunk = reader.next() => chunk,
+                _ = shutdown.wait_for(|stop| *stop) => {
+                    let status = Status::unavailable("the monitor is shutting down");
+                    return Err(stream_ended(status, &summary));
+                }
+            };
+            let result = match chunk {
+                None => return Ok(Response::new(summary)),
+                Some(Chunk::Events(events)) => self.ingest_chunk(events, &mut summary).await,
+                Some(Chunk::End(status)) => Err(wire_status(status)),
+            };
+            result.map_err(|status| stream_ended(status, &summary))?;
+        }
+    }
+
+    /// Records one chunk of an ingest stream (the events before the first bad one) and
+    /// adds it to `summary`; the first bad event ends the stream with its status.
     async fn ingest_chunk(
         &self,
-        buffer: &mut Vec<Result<pb::WithdrawalEvent, Status>>,
+        wire: Vec<pb::WithdrawalEvent>,
         summary: &mut pb::IngestSummary,
     ) -> Result<(), Status> {
-        let mut wire = Vec::with_capacity(buffer.len());
-        let mut stream_error = None;
-        for item in buffer.drain(..) {
-            match item {
-                Ok(event) => wire.push(event),
-                Err(status) => {
-                    stream_error = Some(status);
-                    break;
-                }
-            }
-        }
         let offset = summary.received as usize;
         summary.received += wire.len() as u64;
         let (events, convert_failure) = convert_batch(wire, offset);
@@ -111,20 +142,9 @@ impl MonitorApi {
                 .map_err(to_status)?;
             add(summary, counts);
         }
-        let end = invalid
-            .or(convert_failure)
-            .map(StreamEnd::Invalid)
-            .or(stream_error.map(StreamEnd::Transport));
-        let suffix = |accepted: u64| format!(" ({accepted} events accepted before it)");
-        match end {
+        match invalid.or(convert_failure) {
             None => Ok(()),
-            Some(StreamEnd::Invalid(invalid)) => Err(invalid.status(&suffix(summary.accepted))),
-            Some(StreamEnd::Transport(status)) => Err(Status::with_details_and_metadata(
-                status.code(),
-                format!("{}{}", status.message(), suffix(summary.accepted)),
-                status.details().to_vec().into(),
-                status.metadata().clone(),
-            )),
+            Some(invalid) => Err(invalid.status("")),
         }
     }
 
@@ -167,46 +187,23 @@ impl Monitor for MonitorApi {
         &self,
         request: Request<Streaming<pb::WithdrawalEvent>>,
     ) -> Result<Response<pb::IngestSummary>, Status> {
-        let max_group = self.engine.config().monitor.group_commit_max_events as usize;
-        let mut inbound = request.into_inner();
-        let (sender, mut receiver) = mpsc::channel(max_group);
-        let reader = tokio::spawn(async move {
-            while let Some(item) = inbound.next().await {
-                if sender.send(item).await.is_err() {
-                    break;
-                }
-            }
-        });
-        let mut summary = pb::IngestSummary::default();
-        let mut buffer = Vec::with_capacity(max_group);
-        let mut shutdown = self.shutdown.clone();
-        loop {
-            let read = tokio::select! {
-                read = receiver.recv_many(&mut buffer, max_group) => read,
-                _ = shutdown.wait_for(|stop| *stop) => {
-                    reader.abort();
-                    return Err(Status::unavailable(format!(
-                        "the monitor is shutting down; {} events of this stream were accepted",
-                        summary.accepted
-                    )));
-                }
-            };
-            if read == 0 {
-                break;
-            }
-            if let Err(status) = self.ingest_chunk(&mut buffer, &mut summary).await {
-                reader.abort();
-                return Err(status);
-            }
-        }
-        Ok(Response::new(summary))
+        self.ingest_stream(request.into_inner(), |event| Ok(vec![event]))
+            .await
+    }
+
+    async fn ingest_withdrawal_batches(
+        &self,
+        request: Request<Streaming<pb::WithdrawalBatch>>,
+    ) -> Result<Response<pb::IngestSummary>, Status> {
+        self.ingest_stream(request.into_inner(), unpack_batch).await
     }
 
     async fn record_withdrawals(
         &self,
         request: Request<pb::WithdrawalBatch>,
     ) -> Result<Response<pb::IngestAck>, Status> {
-        let (events, failure) = convert_batch(request.into_inner().events, 0);
+        let events = unpack_batch(request.into_inner())?;
+        let (events, failure) = convert_batch(events, 0);
         if let Some(invalid) = failure {
             self.report(&invalid);
             return Err(invalid.status(""));
@@ -225,12 +222,7 @@ impl Monitor for MonitorApi {
     ) -> Result<Response<pb::SetReserveReply>, Status> {
         let reserve = reserve_from_pb(request.into_inner()).map_err(|rejection| {
             self.engine.report_rejected_reserve(&rejection);
-            let invalid = Invalid {
-                index: 0,
-                event_id: String::new(),
-                rejection,
-            };
-            invalid.status("")
+            invalid_reserve(&rejection)
         })?;
         let total = reserve.total_idr();
         let state_version = self.engine.set_reserve(reserve).await.map_err(to_status)?;
@@ -399,11 +391,18 @@ pub async fn serve(
         .build_v1alpha()?;
     let api = MonitorApi::new(engine.clone(), shutdown.clone());
     let mut stop = shutdown.clone();
+    let monitor = MonitorServer::new(api)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let result = tonic::transport::Server::builder()
+        .initial_stream_window_size(flow::STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(flow::CONNECTION_WINDOW_BYTES)
+        .max_concurrent_streams(flow::MAX_CONCURRENT_STREAMS)
+        .http2_adaptive_window(Some(false))
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(MonitorServer::new(api))
+        .add_service(SizeLimitAsResourceExhausted(monitor))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             let _ = stop.wait_for(|s| *s).await;
         })

@@ -7,12 +7,62 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use super::pb;
 use crate::monitor::event::Rejection;
 use crate::service::EngineError;
 
 /// Metadata key naming the rejected field of an INVALID_ARGUMENT status. Kept as an output
 /// for clients written before the `google.rpc.BadRequest` details; never read back.
 pub const FIELD_METADATA_KEY: &str = "x-sentinel-field";
+
+/// Trailer metadata of a failed ingest stream: events of the stream accepted (new and
+/// durable) before it ended. Also in the status message.
+pub const ACCEPTED_METADATA_KEY: &str = "x-sentinel-accepted";
+
+/// Trailer metadata of a failed ingest stream: events of the stream acknowledged as
+/// duplicates of stored events (durable too) before it ended.
+pub const DUPLICATES_METADATA_KEY: &str = "x-sentinel-duplicates";
+
+/// `status` of an ingest stream that ended early, stating how many of its events were
+/// made durable (in the message and in [`ACCEPTED_METADATA_KEY`] /
+/// [`DUPLICATES_METADATA_KEY`]); the code and details are kept.
+pub(super) fn stream_ended(status: Status, summary: &pb::IngestSummary) -> Status {
+    let message = format!(
+        "{} ({} events accepted before it, all durable; {} duplicates)",
+        status.message(),
+        summary.accepted,
+        summary.duplicates
+    );
+    let mut metadata = status.metadata().clone();
+    metadata.insert(ACCEPTED_METADATA_KEY, MetadataValue::from(summary.accepted));
+    metadata.insert(
+        DUPLICATES_METADATA_KEY,
+        MetadataValue::from(summary.duplicates),
+    );
+    Status::with_details_and_metadata(
+        status.code(),
+        message,
+        status.details().to_vec().into(),
+        metadata,
+    )
+}
+
+/// A status from reading the client's stream, per gRPC convention: tonic's "message too
+/// large" (OUT_OF_RANGE) becomes RESOURCE_EXHAUSTED; anything else is kept (undecodable
+/// protobuf is already INVALID_ARGUMENT, see `codec`).
+pub(super) fn wire_status(status: Status) -> Status {
+    if status.code() == Code::OutOfRange {
+        return Status::resource_exhausted(status.message().to_owned());
+    }
+    status
+}
+
+/// RESOURCE_EXHAUSTED for a batch of `events` events, above `limit`.
+pub(super) fn batch_too_large(events: usize, limit: usize) -> Status {
+    Status::resource_exhausted(format!(
+        "field `events`: {events} events in one WithdrawalBatch; the limit is {limit}"
+    ))
+}
 
 /// A rejected event (or reserve position), kept typed until it becomes a status.
 #[derive(Debug, Clone)]
@@ -39,11 +89,19 @@ impl Invalid {
 /// INVALID_ARGUMENT with `message`, the BadRequest details of `rejection` and the legacy
 /// field header.
 fn invalid_argument(message: String, rejection: &Rejection) -> Status {
-    let field = rejection.field.name();
-    let details = ErrorDetails::with_bad_request_violation(field, rejection.detail.clone());
+    let field = rejection.path();
+    let details = ErrorDetails::with_bad_request_violation(&field, rejection.detail.clone());
     let mut metadata = MetadataMap::new();
-    metadata.insert(FIELD_METADATA_KEY, MetadataValue::from_static(field));
+    if let Ok(value) = MetadataValue::try_from(field.as_str()) {
+        metadata.insert(FIELD_METADATA_KEY, value);
+    }
     Status::with_error_details_and_metadata(Code::InvalidArgument, message, details, metadata)
+}
+
+/// INVALID_ARGUMENT for a rejected `SetReserve` position: names the field with the
+/// layer's index (`layers[2].available_after_hours`).
+pub(super) fn invalid_reserve(rejection: &Rejection) -> Status {
+    invalid_argument(format!("reserve position: {rejection}"), rejection)
 }
 
 /// The status of an engine error.

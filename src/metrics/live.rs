@@ -5,7 +5,7 @@ use super::labels::{MAX_EXPORTED_LAYERS, SCENARIOS, cohort_label, severity_label
 use crate::monitor::alerts::{AlertRule, Severity};
 use crate::monitor::event::{CountedCohort, EventKind, RejectionReason};
 use crate::monitor::projection::Projection;
-use crate::monitor::state::{ProjectionInputs, ReservePosition};
+use crate::monitor::state::{ProjectionInputs, ReservePosition, minor_total_to_idr_f64};
 
 impl Metrics {
     /// One accepted event of `amount_idr` IDR, at wall-clock `now_unix_seconds`.
@@ -83,26 +83,25 @@ impl Metrics {
         } else {
             0.0
         });
+        // Rupiah with the sen as the fraction, from the exact minor-unit sums.
         let (retail, institutional, deposits) = inputs.window.as_ref().map_or((0, 0, 0), |w| {
-            (w.retail_idr, w.institutional_idr, w.deposits_idr)
+            (w.retail_minor, w.institutional_minor, w.deposits_minor)
         });
         f.window_withdrawals_idr
             .with_label_values(&["retail"])
-            .set(retail as f64);
+            .set(minor_total_to_idr_f64(retail));
         f.window_withdrawals_idr
             .with_label_values(&["institutional"])
-            .set(institutional as f64);
-        f.window_deposits_idr.set(deposits as f64);
+            .set(minor_total_to_idr_f64(institutional));
+        f.window_deposits_idr.set(minor_total_to_idr_f64(deposits));
         let arrivals = inputs
             .window
             .as_ref()
-            .map_or(0, |w| w.institutional_jumps_idr.len());
+            .map_or(0, |w| w.institutional_jumps_minor.len());
         f.institutional_arrivals.set(arrivals as i64);
         f.reserve_available_idr.set(
-            inputs
-                .reserve
-                .usable_at_hour_idr(elapsed.floor() as u32)
-                .saturating_add(deposits) as f64,
+            inputs.reserve.usable_at_hour_idr(elapsed.floor() as u32) as f64
+                + minor_total_to_idr_f64(deposits),
         );
     }
 

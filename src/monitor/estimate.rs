@@ -32,7 +32,8 @@ use crate::model::params::ParamError;
 use crate::model::process::{HOURS_PER_DAY, PathIntensity, ScenarioName, WeekendProcess};
 use crate::model::rng::PathRng;
 use crate::model::user_base::UserBase;
-use crate::monitor::state::ProjectionInputs;
+use crate::monitor::state::{ProjectionInputs, minor_total_to_idr_f64};
+
 /// `(m, r)` points: panic multiplier and weekend mood.
 type RetailGrid = Vec<(f64, f64)>;
 
@@ -144,10 +145,10 @@ pub struct RetailFlowSummary {
 pub fn retail_flow_summary(inputs: &ProjectionInputs) -> RetailFlowSummary {
     let closed_hours = inputs.closed_hours();
     let flows: Vec<f64> = inputs.window.as_ref().map_or_else(Vec::new, |w| {
-        w.retail_hourly_idr
+        w.retail_hourly_minor
             .iter()
             .take(closed_hours as usize)
-            .map(|&x| x as f64)
+            .map(|&x| minor_total_to_idr_f64(x))
             .collect()
     });
     let (mean, std) = crate::model::stats::mean_and_std(&flows);
@@ -245,15 +246,17 @@ impl Estimator {
             let arrivals = &self.scenarios[i].process.laws().arrivals;
             arrivals.exposure_days(0.0, elapsed_hours)
         });
-        let (arrivals, jumps, hourly): (u64, &[u64], &[u64]) = match &inputs.window {
+        // The model works in whole rupiah: each jump and each hour's exact sum rounded down.
+        let (arrivals, jumps, mut hourly): (u64, Vec<u64>, Vec<u64>) = match &inputs.window {
             Some(w) => (
-                w.institutional_jumps_idr.len() as u64,
-                &w.institutional_jumps_idr,
-                &w.retail_hourly_idr
-                    [..(inputs.closed_hours() as usize).min(w.retail_hourly_idr.len())],
+                w.institutional_jumps_minor.len() as u64,
+                w.institutional_jumps_idr(),
+                w.retail_hourly_idr(),
             ),
-            None => (0, &[], &[]),
+            None => (0, Vec::new(), Vec::new()),
         };
+        hourly.truncate(inputs.closed_hours() as usize);
+        let (jumps, hourly) = (jumps.as_slice(), hourly.as_slice());
         let mut log_posts = [0.0; 3];
         let mut retail = Vec::with_capacity(3);
         for (i, s) in self.scenarios.iter().enumerate() {

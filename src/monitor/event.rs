@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 pub const IDR_MINOR_PER_RUPIAH: i64 = 100;
 /// Longest accepted `event_id` / `account_id`, bytes.
 pub const MAX_ID_BYTES: usize = 128;
+/// Latest hour after the close at which a reserve layer may become usable: two weeks,
+/// longer than any closure the rail calendar produces (185 h at Lebaran 2026). A layer
+/// usable later is not a weekend reserve and is refused.
+pub const MAX_LAYER_AVAILABLE_AFTER_HOURS: u32 = 24 * 14;
 /// Largest accepted amount, minor units (Rp 10 quadrillion, far above any balance).
 pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000_000;
 
@@ -78,11 +82,13 @@ pub enum RejectionReason {
     OccurredAt,
     /// Event kind unset or unknown.
     Kind,
+    /// A reserve layer usable later than [`MAX_LAYER_AVAILABLE_AFTER_HOURS`].
+    AvailableAfterHours,
 }
 
 impl RejectionReason {
     /// Every reason.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::EventId,
         Self::AccountId,
         Self::Cohort,
@@ -90,6 +96,7 @@ impl RejectionReason {
         Self::Currency,
         Self::OccurredAt,
         Self::Kind,
+        Self::AvailableAfterHours,
     ];
 
     /// Snake-case name, the metric label value.
@@ -102,6 +109,7 @@ impl RejectionReason {
             Self::Currency => "currency",
             Self::OccurredAt => "occurred_at",
             Self::Kind => "kind",
+            Self::AvailableAfterHours => "available_after_hours",
         }
     }
 }
@@ -127,6 +135,8 @@ pub enum Field {
     LayerAmountMinor,
     /// `ReservePosition.layers[].currency`.
     LayerCurrency,
+    /// `ReservePosition.layers[].available_after_hours`.
+    LayerAvailableAfterHours,
     /// `ReservePosition.proprietary_capital_minor`.
     ProprietaryCapitalMinor,
     /// `ReservePosition.proprietary_capital_currency`.
@@ -146,6 +156,7 @@ impl Field {
             Self::Kind => "kind",
             Self::LayerAmountMinor => "layers.amount_minor",
             Self::LayerCurrency => "layers.currency",
+            Self::LayerAvailableAfterHours => "layers.available_after_hours",
             Self::ProprietaryCapitalMinor => "proprietary_capital_minor",
             Self::ProprietaryCapitalCurrency => "proprietary_capital_currency",
         }
@@ -165,16 +176,19 @@ impl Field {
             }
             Self::OccurredAt => RejectionReason::OccurredAt,
             Self::Kind => RejectionReason::Kind,
+            Self::LayerAvailableAfterHours => RejectionReason::AvailableAfterHours,
         }
     }
 }
 
 /// Why an event (or reserve position) was refused: the field and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("field `{}`: {detail}", field.name())]
+#[error("field `{}`: {detail}", self.path())]
 pub struct Rejection {
     /// The offending field.
     pub field: Field,
+    /// Position in the repeated field it belongs to (`layers`), if any.
+    pub index: Option<usize>,
     /// What is wrong with it, for humans.
     pub detail: String,
 }
@@ -184,7 +198,26 @@ impl Rejection {
     pub fn new(field: Field, detail: impl Into<String>) -> Self {
         Self {
             field,
+            index: None,
             detail: detail.into(),
+        }
+    }
+
+    /// This rejection about element `index` of its repeated field (e.g. the third layer).
+    pub fn at(self, index: usize) -> Self {
+        Self {
+            index: Some(index),
+            ..self
+        }
+    }
+
+    /// The field's path in the protocol with the element's index, e.g.
+    /// `layers[2].available_after_hours` (or `amount_minor` for a plain field).
+    pub fn path(&self) -> String {
+        let name = self.field.name();
+        match (self.index, name.split_once('.')) {
+            (Some(i), Some((repeated, field))) => format!("{repeated}[{i}].{field}"),
+            _ => name.to_owned(),
         }
     }
 
@@ -203,6 +236,8 @@ pub struct EventLimits {
     pub max_skew_ms: i64,
     /// Oldest accepted time before `now`, ms.
     pub max_age_ms: i64,
+    /// Largest plausible single amount, minor units (`monitor.max_event_amount_idr` × 100).
+    pub max_amount_minor: i64,
 }
 
 impl WithdrawalEvent {
@@ -213,6 +248,18 @@ impl WithdrawalEvent {
         check_id(Field::AccountId, &self.account_id)?;
         check_amount(Field::AmountMinor, self.amount_minor)?;
         check_currency(Field::Currency, &self.currency)?;
+        if self.amount_minor > limits.max_amount_minor {
+            return Err(Rejection::new(
+                Field::AmountMinor,
+                format!(
+                    "{} minor units is above the largest plausible single event, \
+                     monitor.max_event_amount_idr = Rp {} ({} minor units)",
+                    self.amount_minor,
+                    limits.max_amount_minor / IDR_MINOR_PER_RUPIAH,
+                    limits.max_amount_minor
+                ),
+            ));
+        }
         let earliest = limits.now_unix_ms - limits.max_age_ms;
         let latest = limits.now_unix_ms + limits.max_skew_ms;
         if self.occurred_at_unix_ms < earliest || self.occurred_at_unix_ms > latest {
@@ -322,16 +369,18 @@ mod tests {
         now_unix_ms: 1_000_000,
         max_skew_ms: 1_000,
         max_age_ms: 10_000,
+        max_amount_minor: 1_000_000,
     };
 
     type Spoiler = fn(&mut WithdrawalEvent);
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(Spoiler, Field); 6] = [
+        let cases: [(Spoiler, Field); 7] = [
             (|e| e.event_id.clear(), Field::EventId),
             (|e| e.account_id = "x".repeat(129), Field::AccountId),
             (|e| e.amount_minor = 0, Field::AmountMinor),
+            (|e| e.amount_minor = 1_000_001, Field::AmountMinor),
             (|e| e.currency = "USD".into(), Field::Currency),
             (|e| e.currency = "idr".into(), Field::Currency),
             (|e| e.occurred_at_unix_ms = 2_000_000, Field::OccurredAt),
@@ -342,6 +391,22 @@ mod tests {
             spoil(&mut e);
             assert_eq!(e.validate(&LIMITS).unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn an_amount_above_the_plausible_maximum_is_rejected_stating_the_limit() {
+        let mut e = event();
+        e.amount_minor = LIMITS.max_amount_minor;
+        assert_eq!(e.validate(&LIMITS), Ok(()), "the limit itself is accepted");
+        e.amount_minor += 1;
+        let rejection = e.validate(&LIMITS).unwrap_err();
+        assert_eq!(rejection.field, Field::AmountMinor);
+        assert!(
+            rejection
+                .detail
+                .contains("monitor.max_event_amount_idr = Rp 10000 (1000000 minor units)"),
+            "{rejection}"
+        );
     }
 
     #[test]

@@ -167,7 +167,7 @@ impl Projector {
 /// The start of the paths and the usable reserve per hour (layers + deposits), from `inputs`.
 pub fn start_and_schedule(inputs: &ProjectionInputs) -> (ConditionalStart, ReserveSchedule) {
     let (retail, institutional, deposits) = inputs.window.as_ref().map_or((0, 0, 0), |w| {
-        (w.retail_idr, w.institutional_idr, w.deposits_idr)
+        (w.retail_idr(), w.institutional_idr(), w.deposits_idr())
     });
     let start = ConditionalStart {
         elapsed_hours: inputs.elapsed_hours(),

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::model::liquidity::{ReserveLayer, ReservePosition};
 use crate::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
-use crate::monitor::event::{CountedCohort, EventKind, WithdrawalEvent, classify};
+use crate::monitor::event::{
+    CountedCohort, EventKind, IDR_MINOR_PER_RUPIAH, WithdrawalEvent, classify,
+};
 
 /// Tallies of one window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,18 +31,29 @@ pub struct WindowTally {
     pub latest_at_unix_ms: i64,
     /// True once an event after the window's end was seen.
     pub closed: bool,
-    /// Retail withdrawals, IDR.
-    pub retail_idr: u64,
-    /// Institutional withdrawals, IDR.
-    pub institutional_idr: u64,
-    /// Deposits, IDR.
-    pub deposits_idr: u64,
+    /// Retail withdrawals, IDR minor units (exact: sen are summed, never dropped).
+    pub retail_minor: u128,
+    /// Institutional withdrawals, IDR minor units.
+    pub institutional_minor: u128,
+    /// Deposits, IDR minor units.
+    pub deposits_minor: u128,
     /// Retail withdrawal events.
     pub retail_events: u64,
-    /// Retail withdrawals per hour of the window, IDR.
-    pub retail_hourly_idr: Vec<u64>,
-    /// Each institutional withdrawal, IDR, in arrival order.
-    pub institutional_jumps_idr: Vec<u64>,
+    /// Retail withdrawals per hour of the window, IDR minor units.
+    pub retail_hourly_minor: Vec<u128>,
+    /// Each institutional withdrawal, IDR minor units, in arrival order.
+    pub institutional_jumps_minor: Vec<u64>,
+}
+
+/// Whole rupiah of an IDR minor-unit total, rounded down (the edge to the model, which
+/// works in whole rupiah); saturates at `u64::MAX`.
+pub fn minor_total_to_idr(total_minor: u128) -> u64 {
+    u64::try_from(total_minor / IDR_MINOR_PER_RUPIAH as u128).unwrap_or(u64::MAX)
+}
+
+/// Rupiah of an IDR minor-unit total as a float, sen kept as the fraction (for gauges).
+pub fn minor_total_to_idr_f64(total_minor: u128) -> f64 {
+    total_minor as f64 / IDR_MINOR_PER_RUPIAH as f64
 }
 
 impl WindowTally {
@@ -49,13 +62,44 @@ impl WindowTally {
             opens_at_unix_ms,
             latest_at_unix_ms: opens_at_unix_ms,
             closed: false,
-            retail_idr: 0,
-            institutional_idr: 0,
-            deposits_idr: 0,
+            retail_minor: 0,
+            institutional_minor: 0,
+            deposits_minor: 0,
             retail_events: 0,
-            retail_hourly_idr: vec![0; hours as usize],
-            institutional_jumps_idr: Vec::new(),
+            retail_hourly_minor: vec![0; hours as usize],
+            institutional_jumps_minor: Vec::new(),
         }
+    }
+
+    /// Retail withdrawals, whole rupiah (rounded down once, from the exact sum).
+    pub fn retail_idr(&self) -> u64 {
+        minor_total_to_idr(self.retail_minor)
+    }
+
+    /// Institutional withdrawals, whole rupiah (rounded down once).
+    pub fn institutional_idr(&self) -> u64 {
+        minor_total_to_idr(self.institutional_minor)
+    }
+
+    /// Deposits, whole rupiah (rounded down once).
+    pub fn deposits_idr(&self) -> u64 {
+        minor_total_to_idr(self.deposits_minor)
+    }
+
+    /// Retail withdrawals per hour, whole rupiah (each hour's exact sum rounded down).
+    pub fn retail_hourly_idr(&self) -> Vec<u64> {
+        self.retail_hourly_minor
+            .iter()
+            .map(|&m| minor_total_to_idr(m))
+            .collect()
+    }
+
+    /// Each institutional withdrawal, whole rupiah (rounded down).
+    pub fn institutional_jumps_idr(&self) -> Vec<u64> {
+        self.institutional_jumps_minor
+            .iter()
+            .map(|&m| minor_total_to_idr(u128::from(m)))
+            .collect()
     }
 }
 
@@ -109,18 +153,28 @@ impl ProjectionInputs {
         (self.elapsed_hours().floor() as u32).min(self.window_hours)
     }
 
-    /// Reserve left now: usable reserve + deposits − withdrawals, IDR (negative = breached).
-    pub fn headroom_idr(&self) -> i128 {
+    /// Reserve left now: usable reserve + deposits − withdrawals, IDR minor units, exact
+    /// (negative = breached).
+    pub fn headroom_minor(&self) -> i128 {
         let hour = (self.elapsed_hours().floor() as u32).min(self.window_hours.saturating_sub(1));
-        let usable = i128::from(self.reserve.usable_at_hour_idr(hour));
+        let usable =
+            i128::from(self.reserve.usable_at_hour_idr(hour)) * i128::from(IDR_MINOR_PER_RUPIAH);
+        let signed = |m: u128| i128::try_from(m).unwrap_or(i128::MAX);
         match &self.window {
             None => usable,
             Some(w) => {
-                usable + i128::from(w.deposits_idr)
-                    - i128::from(w.retail_idr)
-                    - i128::from(w.institutional_idr)
+                usable + signed(w.deposits_minor)
+                    - signed(w.retail_minor)
+                    - signed(w.institutional_minor)
             }
         }
+    }
+
+    /// [`Self::headroom_minor`] in whole rupiah, rounded down (a shortfall of 1 sen is
+    /// −Rp 1, never 0).
+    pub fn headroom_idr(&self) -> i128 {
+        self.headroom_minor()
+            .div_euclid(i128::from(IDR_MINOR_PER_RUPIAH))
     }
 }
 
@@ -301,26 +355,27 @@ impl MonitorState {
 /// Adds `event` to the tallies of `w`, classifying unspecified cohorts at
 /// `institutional_min_idr`.
 fn add_to_window(w: &mut WindowTally, event: &WithdrawalEvent, institutional_min_idr: u64) {
-    let amount_idr = event.amount_idr();
+    let amount_minor = u64::try_from(event.amount_minor).unwrap_or(0);
+    let amount = u128::from(amount_minor);
     w.latest_at_unix_ms = w.latest_at_unix_ms.max(event.occurred_at_unix_ms);
     if event.kind == EventKind::Deposit {
-        w.deposits_idr = w.deposits_idr.saturating_add(amount_idr);
+        w.deposits_minor = w.deposits_minor.saturating_add(amount);
         return;
     }
-    match classify(event.cohort, amount_idr, institutional_min_idr) {
+    match classify(event.cohort, event.amount_idr(), institutional_min_idr) {
         CountedCohort::Institutional => {
-            w.institutional_idr = w.institutional_idr.saturating_add(amount_idr);
-            w.institutional_jumps_idr.push(amount_idr);
+            w.institutional_minor = w.institutional_minor.saturating_add(amount);
+            w.institutional_jumps_minor.push(amount_minor);
         }
         CountedCohort::Retail => {
-            w.retail_idr = w.retail_idr.saturating_add(amount_idr);
+            w.retail_minor = w.retail_minor.saturating_add(amount);
             w.retail_events += 1;
             let hour = (event.occurred_at_unix_ms - w.opens_at_unix_ms) / MS_PER_HOUR;
             if let Some(slot) = usize::try_from(hour)
                 .ok()
-                .and_then(|h| w.retail_hourly_idr.get_mut(h))
+                .and_then(|h| w.retail_hourly_minor.get_mut(h))
             {
-                *slot = slot.saturating_add(amount_idr);
+                *slot = slot.saturating_add(amount);
             }
         }
     }
@@ -367,8 +422,8 @@ mod tests {
         s.apply(&event("old", -200.0, 7, Cohort::Retail));
         let inputs = s.inputs();
         let w = inputs.window.as_ref().unwrap();
-        assert_eq!((w.retail_idr, w.institutional_idr), (100, 5_000));
-        assert_eq!(w.retail_hourly_idr[1], 100);
+        assert_eq!((w.retail_idr(), w.institutional_idr()), (100, 5_000));
+        assert_eq!(w.retail_hourly_minor[1], 100 * 100);
         assert_eq!(inputs.events_total, 3);
         assert_eq!(inputs.headroom_idr(), 10_000 - 5_100);
         assert!((inputs.elapsed_hours() - 2.2).abs() < 1e-6);
@@ -387,7 +442,7 @@ mod tests {
         let next = s.inputs_at(next_friday);
         let w = next.window.as_ref().unwrap();
         assert_eq!(
-            (w.opens_at_unix_ms, w.retail_idr, w.closed),
+            (w.opens_at_unix_ms, w.retail_idr(), w.closed),
             (OPENS_MS + 7 * 24 * MS_PER_HOUR, 0, false)
         );
         s.apply(&event("late", 4.0, 50, Cohort::Retail));
@@ -396,9 +451,36 @@ mod tests {
             next.window,
             "a past window's event moves not the current one"
         );
-        assert_eq!(s.window_tally(OPENS_MS).unwrap().retail_idr, 150);
+        assert_eq!(s.window_tally(OPENS_MS).unwrap().retail_idr(), 150);
         let during = s.inputs_at(OPENS_MS + 10 * MS_PER_HOUR);
         assert!(!during.window.as_ref().unwrap().closed);
         assert_eq!(during.headroom_idr(), 10_000 - 150);
+    }
+
+    fn event_minor(id: &str, amount_minor: i64) -> WithdrawalEvent {
+        WithdrawalEvent {
+            amount_minor,
+            ..event(id, 1.5, 0, Cohort::Retail)
+        }
+    }
+
+    #[test]
+    fn sen_are_summed_exactly_and_never_dropped() {
+        let mut s = state();
+        s.apply(&event_minor("a", 150));
+        s.apply(&event_minor("b", 150));
+        let inputs = s.inputs();
+        let w = inputs.window.as_ref().unwrap();
+        assert_eq!(w.retail_minor, 300, "Rp 1.50 + Rp 1.50 = Rp 3.00");
+        assert_eq!(w.retail_idr(), 3);
+        assert_eq!(inputs.headroom_minor(), 10_000 * 100 - 300);
+        for sen in 1..=99 {
+            let mut s = state();
+            s.apply(&event_minor("sen", sen));
+            let inputs = s.inputs();
+            assert_eq!(inputs.window.as_ref().unwrap().retail_minor, sen as u128);
+            assert_eq!(inputs.headroom_minor(), 10_000 * 100 - i128::from(sen));
+            assert_eq!(inputs.headroom_idr(), 9_999, "{sen} sen are not zero");
+        }
     }
 }

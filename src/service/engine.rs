@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::model::user_base::UserBase;
 use crate::monitor::alerts::{Alert, AlertThresholds};
 use crate::monitor::calendar::{MS_PER_DAY, WindowCalendar};
-use crate::monitor::event::{EventLimits, Rejection, WithdrawalEvent};
+use crate::monitor::event::{EventLimits, IDR_MINOR_PER_RUPIAH, Rejection, WithdrawalEvent};
 use crate::monitor::projection::Projector;
 use crate::monitor::state::{MonitorState, ProjectionInputs, RailsNow, ReservePosition};
 use crate::store::alerts::AlertLedger;
@@ -168,6 +168,9 @@ impl Engine {
             now_unix_ms: self.inner.clock.now_unix_ms(),
             max_skew_ms: (m.max_clock_skew_minutes * 60_000.0) as i64,
             max_age_ms: (m.max_event_age_days * MS_PER_DAY as f64) as i64,
+            max_amount_minor: i64::try_from(m.max_event_amount_idr)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(IDR_MINOR_PER_RUPIAH),
         };
         for (index, event) in events.iter().enumerate() {
             if let Err(rejection) = event.validate(&limits) {

@@ -2,6 +2,8 @@
 //! client, and simulated weekends.
 #![allow(dead_code)]
 
+pub mod raw_h2;
+
 use sentinel::config::{Config, ScenarioName};
 use sentinel::grpc::pb::monitor_client::MonitorClient;
 use sentinel::grpc::{self, pb};
@@ -288,4 +290,12 @@ pub fn spawn_server_process_at(
         .expect("an address")
         .to_owned();
     (child, format!("http://{addr}"))
+}
+
+/// Starts the monitor on 127.0.0.1:0 over the config's synthetic users, reporting to
+/// `observer`.
+pub async fn start_with_observer(config: Config, observer: Arc<dyn EngineObserver>) -> TestServer {
+    let users = UserBase::synthetic(&config.user_base);
+    let engine = Engine::open_with(config, &users, observer).expect("engine opens");
+    serve(engine).await
 }
