@@ -34,7 +34,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use clock::{SystemClock, TokioClock, WallClock};
-pub use engine::Engine;
+pub use engine::{Engine, StoreAccess};
 pub use observer::{EngineObserver, NoObserver};
 
 use crate::monitor::event::Rejection;
@@ -57,8 +57,8 @@ pub enum EngineError {
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A commit failed; nothing of the batch was applied.
-    #[error("event store commit failed: {0}")]
+    /// A commit failed; nothing of the batch was stored or applied.
+    #[error("event store commit failed, nothing of this batch was stored: {0}")]
     Commit(String),
     /// The engine is shutting down.
     #[error("the monitor is shutting down")]
@@ -66,6 +66,19 @@ pub enum EngineError {
     /// The configuration's scenarios do not make a valid withdrawal process.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+}
+
+/// Whether the event store takes writes (gRPC health and `/healthz` follow it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum StoreHealth {
+    /// The last write succeeded.
+    #[default]
+    Writable,
+    /// Writes fail; events are refused with UNAVAILABLE until a write succeeds again.
+    Failing {
+        /// Why the last write failed.
+        reason: String,
+    },
 }
 
 /// What a batch did.

@@ -1,12 +1,18 @@
 //! The sequencer: one OS thread that owns the store. Takes every command waiting, drops
-//! duplicate `event_id`s, commits the new events in one fsynced transaction (group
-//! commit), applies them to the state and only then acknowledges.
+//! duplicate `event_id`s, commits the new events in one fsynced record (group commit),
+//! applies them to the state and only then acknowledges.
+//!
+//! A failed commit refuses its whole group (nothing stored, nothing applied) and the
+//! store reports itself not writable: the sequencer publishes that ([`StoreHealth`]) and
+//! commits are refused at once until the store's backoff allows an attempt. Attempts
+//! come with the next commit or with a [`Command::Probe`], which the clock task sends
+//! every second while the store is not writable.
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::emit::{CommitFailed, EventsCommitted, ReserveSet};
+use super::emit::{CommitFailed, EventsCommitted, ReserveSet, StoreWritability};
 use super::engine::Inner;
-use super::{EngineError, IngestCounts, lock};
+use super::{EngineError, IngestCounts, StoreHealth, lock};
 use crate::monitor::event::WithdrawalEvent;
 use crate::monitor::state::{Applied, MonitorState, ReservePosition};
 use crate::store::EventStore;
@@ -24,6 +30,8 @@ pub(super) enum Command {
         reserve: ReservePosition,
         reply: oneshot::Sender<Result<u64, EngineError>>,
     },
+    /// Try to make a failing store writable again (if its backoff allows).
+    Probe,
 }
 
 /// The sequencer loop: group commit until every sender is gone.
@@ -45,7 +53,13 @@ pub(super) fn run_sequencer(
                 Err(_) => break,
             }
         }
-        commit_group(inner, &mut store, group);
+        group.retain(|c| !matches!(c, Command::Probe));
+        if group.is_empty() {
+            let _ = store.try_repair();
+        } else {
+            commit_group(inner, &mut store, group);
+        }
+        publish_health(inner, &store);
     }
 }
 
@@ -53,6 +67,18 @@ fn command_events(command: &Command) -> usize {
     match command {
         Command::Events { events, .. } => events.len(),
         Command::Reserve { .. } => 1,
+        Command::Probe => 0,
+    }
+}
+
+/// Publishes whether the store takes writes, when that changed.
+fn publish_health(inner: &Inner, store: &EventStore) {
+    let failing = matches!(*inner.store_health.borrow(), StoreHealth::Failing { .. });
+    if failing != store.failure().is_some() {
+        StoreWritability {
+            failure: store.failure(),
+        }
+        .emit(inner.observer.as_ref(), &inner.store_health);
     }
 }
 
@@ -89,6 +115,7 @@ fn plan_group(state: &MonitorState, group: &[Command]) -> GroupPlan {
                 }
             }
             Command::Reserve { reserve, .. } => plan.reserve = Some(reserve.clone()),
+            Command::Probe => {}
         }
         plan.counts.push(counts);
     }
@@ -107,7 +134,7 @@ fn commit_group(inner: &Inner, store: &mut EventStore, group: Vec<Command>) {
             commands: group.len(),
             error: &reason,
         }
-        .emit();
+        .emit(inner.observer.as_ref());
         for command in group {
             fail(command, &reason);
         }
@@ -173,6 +200,7 @@ fn acknowledge(group: Vec<Command>, counts: Vec<IngestCounts>, version: u64) {
             Command::Reserve { reply, .. } => {
                 let _ = reply.send(Ok(version));
             }
+            Command::Probe => {}
         }
     }
 }
@@ -186,5 +214,6 @@ fn fail(command: Command, reason: &str) {
         Command::Reserve { reply, .. } => {
             let _ = reply.send(Err(error()));
         }
+        Command::Probe => {}
     }
 }
