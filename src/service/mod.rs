@@ -16,6 +16,8 @@
 //!   (reason "rails reopened"), wakes the projector when the rails close or reopen, and
 //!   evaluates the stale-feed rule (armed only while the rails are closed); on tokio's
 //!   clock, so tests drive it with `tokio::time::pause` / `advance`.
+//! - [`ingest`]: one group commit as a function (dedup, one fsynced record, apply) — what
+//!   the sequencer runs and the fault simulation drives.
 //! - [`alert_hub`]: the alert rules' state and the bounded alert `broadcast`; a subscriber
 //!   first gets the firing alerts.
 //! - [`emit`]: one emitter per domain event (events committed, event rejected, reserve
@@ -26,6 +28,7 @@ mod alert_hub;
 mod clock;
 mod emit;
 mod engine;
+pub mod ingest;
 mod observer;
 mod projector;
 mod sequencer;
