@@ -8,10 +8,12 @@
 //!
 //! [`scan`] walks the frames in order and classifies the first bad one (incomplete,
 //! implausible length, checksum mismatch):
-//! - **torn tail**: no valid frame starts anywhere after it (looked for byte by byte), so
-//!   it is what a crash or a failed write leaves at the end; the store truncates it.
-//! - **corruption**: a valid frame follows, so damage sits *before* the tail; the store
-//!   refuses to start and names the file, the byte offset and the record number.
+//! - **torn tail**: no valid frame starts anywhere after it (looked for byte by byte) and
+//!   at most one record's bytes follow, so it is what a crash or a failed write leaves at
+//!   the end; the store truncates it.
+//! - **corruption**: a valid frame follows (or more bytes than one record, or more than
+//!   the search may checksum), so damage sits *before* the tail; the store refuses to
+//!   start and names the file, the byte offset and the record number.
 //!
 //! A frame whose checksum holds but whose payload the caller rejects (undecodable, out of
 //! sequence, a duplicate event id) is corruption wherever it is. Nothing here panics on
@@ -159,9 +161,35 @@ fn valid_frame_at(bytes: &[u8]) -> Result<u64, String> {
     Ok(total)
 }
 
-/// Whether any valid frame starts in `rest` after its first byte.
+/// Bytes the search for a valid frame after a bad one may checksum in all; past it the
+/// bad frame counts as corruption (refusing is safe: nothing is cut, salvage remains).
+const SEARCH_BUDGET_BYTES: u64 = 1 << 30;
+
+/// Whether any valid frame starts in `rest` after its first byte — or whether that
+/// cannot be ruled out within [`SEARCH_BUDGET_BYTES`].
 fn valid_frame_after(rest: &[u8]) -> bool {
-    (1..rest.len()).any(|p| valid_frame_at(&rest[p..]).is_ok())
+    let mut budget = SEARCH_BUDGET_BYTES;
+    for p in 1..rest.len() {
+        let candidate = &rest[p..];
+        let Some(len) = candidate.get(..4) else {
+            return false;
+        };
+        let len = u64::from(u32::from_le_bytes([len[0], len[1], len[2], len[3]]));
+        if len == 0 || len > u64::from(MAX_PAYLOAD_BYTES) {
+            continue;
+        }
+        if FRAME_HEADER_LEN + len > candidate.len() as u64 {
+            continue;
+        }
+        let Some(left) = budget.checked_sub(len) else {
+            return true;
+        };
+        budget = left;
+        if valid_frame_at(candidate).is_ok() {
+            return true;
+        }
+    }
+    false
 }
 
 /// Checks the header; `Ok(None)` for a file holding only a prefix of a header (a crash
@@ -257,7 +285,17 @@ pub fn scan(file: &mut dyn LogFile, visit: &mut Visit<'_>) -> io::Result<Scan> {
                 reason,
             },
         };
-        let mut rest = vec![0u8; (file_len - offset) as usize];
+        let remaining = file_len - offset;
+        if remaining > FRAME_HEADER_LEN + u64::from(MAX_PAYLOAD_BYTES) {
+            // A torn tail is at most one commit's frame; more bytes than that is damage.
+            let reason = format!(
+                "{} ({remaining} bytes follow, more than one record can hold)",
+                bad.reason
+            );
+            result.end = ScanEnd::Corrupt(BadFrame { reason, ..bad });
+            return Ok(result);
+        }
+        let mut rest = vec![0u8; remaining as usize];
         let got = read_full(file, offset, &mut rest)?;
         rest.truncate(got);
         result.end = if valid_frame_after(&rest) {
@@ -305,5 +343,18 @@ mod tests {
             assert!(valid_frame_at(&flipped).is_err(), "bit {bit} undetected");
         }
         assert!(valid_frame_at(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn a_valid_frame_is_found_after_garbage_and_plausible_lengths_stay_cheap() {
+        let mut rest = vec![0xFFu8, 0x01, 0x00];
+        encode_frame(b"record", &mut rest);
+        assert!(valid_frame_after(&rest));
+        assert!(!valid_frame_after(&rest[..rest.len() - 1]));
+        let ones = vec![0x01u8; 4 << 20];
+        assert!(
+            !valid_frame_after(&ones),
+            "16 MiB lengths never fit in 4 MiB"
+        );
     }
 }

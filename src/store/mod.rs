@@ -425,8 +425,23 @@ impl EventStore {
             events: events.iter().map(EventRecord::of).collect(),
             reserve: reserve.map(ReserveRecord::of),
         };
+        let payload = record.encode_to_vec();
+        if payload.len() > frame::MAX_PAYLOAD_BYTES as usize {
+            return Err(StoreError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "a commit of {} bytes exceeds the record limit of {} bytes; nothing \
+                         was written (send smaller batches)",
+                        payload.len(),
+                        frame::MAX_PAYLOAD_BYTES
+                    ),
+                ),
+            });
+        }
         self.buffer.clear();
-        encode_frame(&record.encode_to_vec(), &mut self.buffer);
+        encode_frame(&payload, &mut self.buffer);
         let written = match self.file.as_mut() {
             Some(file) => file.append(&self.buffer).and_then(|()| file.sync()),
             None => Err(std::io::Error::other("log file not open")),
