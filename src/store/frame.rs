@@ -285,27 +285,37 @@ pub fn scan(file: &mut dyn LogFile, visit: &mut Visit<'_>) -> io::Result<Scan> {
                 reason,
             },
         };
-        let remaining = file_len - offset;
-        if remaining > FRAME_HEADER_LEN + u64::from(MAX_PAYLOAD_BYTES) {
-            // A torn tail is at most one commit's frame; more bytes than that is damage.
-            let reason = format!(
-                "{} ({remaining} bytes follow, more than one record can hold)",
-                bad.reason
-            );
-            result.end = ScanEnd::Corrupt(BadFrame { reason, ..bad });
-            return Ok(result);
-        }
-        let mut rest = vec![0u8; remaining as usize];
-        let got = read_full(file, offset, &mut rest)?;
-        rest.truncate(got);
-        result.end = if valid_frame_after(&rest) {
-            ScanEnd::Corrupt(bad)
-        } else {
-            ScanEnd::TornTail(bad)
-        };
+        result.end = classify_bad(file, offset, file_len, bad)?;
         return Ok(result);
     }
     Ok(result)
+}
+
+/// Whether the bad frame `bad` at `offset` is a torn tail or corruption (see the module
+/// doc).
+fn classify_bad(
+    file: &mut dyn LogFile,
+    offset: u64,
+    file_len: u64,
+    bad: BadFrame,
+) -> io::Result<ScanEnd> {
+    let remaining = file_len - offset;
+    if remaining > FRAME_HEADER_LEN + u64::from(MAX_PAYLOAD_BYTES) {
+        // A torn tail is at most one commit's frame; more bytes than that is damage.
+        let reason = format!(
+            "{} ({remaining} bytes follow, more than one record can hold)",
+            bad.reason
+        );
+        return Ok(ScanEnd::Corrupt(BadFrame { reason, ..bad }));
+    }
+    let mut rest = vec![0u8; remaining as usize];
+    let got = read_full(file, offset, &mut rest)?;
+    rest.truncate(got);
+    Ok(if valid_frame_after(&rest) {
+        ScanEnd::Corrupt(bad)
+    } else {
+        ScanEnd::TornTail(bad)
+    })
 }
 
 /// The payload length of the valid frame at `offset`, or what is wrong with it.
