@@ -9,11 +9,12 @@
 //!   calendar, the running state, the estimators (conjugate Gamma–Poisson rate, regime
 //!   posterior, retail flow), the conditional-Monte-Carlo projection and the alert rules
 //!   with hysteresis. No networking, no async, no files, no clocks.
-//! - [`store`]: the durable event log (redb; fsynced before an event is acknowledged).
+//! - [`store`]: the durable event log (own append-only file of CRC32C-checked protobuf
+//!   records; fsynced before an event is acknowledged).
 //! - [`service`]: the running monitor — sequencer thread (dedup, group commit, apply),
 //!   coalesced projector on rayon, alert and projection broadcasts. Knows tokio, not prost.
 //! - [`grpc`]: the `sentinel.v1.Monitor` tonic service, health, reflection and a client.
-//!   **API boundary:** the only module that knows the prost types.
+//!   **API boundary:** the only module that knows the wire's prost types.
 //! - [`metrics`]: the Prometheus metrics of the live monitor and their HTTP endpoint.
 //!
 //! The command line (clap, `anyhow` errors, tables) is not part of the library: it belongs

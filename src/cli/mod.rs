@@ -7,6 +7,7 @@ mod feed;
 mod replay;
 mod serve;
 mod simulate;
+mod store;
 mod tables;
 mod watch;
 
@@ -49,6 +50,31 @@ pub enum Command {
     /// Backtest the alert policy on many simulated weekends per scenario: false pages,
     /// detection and lead time per critical threshold.
     BacktestAlerts(BacktestArgs),
+    /// Check or repair the monitor's event log (run while the monitor is stopped).
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+/// `sentinel store …`
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Read every record of the event log and report; changes nothing. Exits non-zero
+    /// when the log is corrupt before its tail (the monitor would refuse to start).
+    Verify(StoreArgs),
+    /// Keep the valid records before the first bad one; move every byte after them to
+    /// `events.log.salvaged-<UTC time>` beside the log (nothing is deleted).
+    Salvage(StoreArgs),
+}
+
+/// Arguments of `sentinel store verify|salvage`.
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// Data directory of the monitor (default: monitor.data_dir of --config, `./data`).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// TOML configuration, for its monitor.data_dir.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// Arguments of `sentinel replay`.
@@ -339,6 +365,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BacktestAlerts(args) => replay::run_backtest(args),
         Command::Feed(args) => feed::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Store(command) => store::run(command),
     }
 }
 

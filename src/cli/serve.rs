@@ -153,9 +153,15 @@ async fn serve(
     });
     spawn_policy_metrics(config, users, history, Arc::clone(&metrics));
     let mut metrics_stop = shutdown.clone();
-    let metrics_task = tokio::spawn(serve_metrics(metrics_listener, metrics, async move {
-        let _ = metrics_stop.wait_for(|s| *s).await;
-    }));
+    let store_health = engine.store_health();
+    let metrics_task = tokio::spawn(serve_metrics(
+        metrics_listener,
+        metrics,
+        store_health,
+        async move {
+            let _ = metrics_stop.wait_for(|s| *s).await;
+        },
+    ));
     grpc::serve(engine, listener, shutdown).await?;
     if let Ok(Err(error)) = metrics_task.await {
         warn!(message = "metrics endpoint failed", %error);

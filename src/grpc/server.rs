@@ -18,7 +18,8 @@ use super::status::{
     Invalid, batch_too_large, invalid_reserve, stream_ended, to_status, wire_status,
 };
 use crate::monitor::event::WithdrawalEvent;
-use crate::service::{Engine, EngineError, IngestCounts};
+use crate::service::{Engine, EngineError, IngestCounts, StoreHealth};
+use tonic_health::ServingStatus;
 
 /// Messages buffered per streaming response before the subscriber counts as slow.
 const STREAM_BUFFER: usize = 16;
@@ -369,6 +370,33 @@ async fn forward<T: Clone, M>(
     }
 }
 
+/// Sets the gRPC health of the monitor service (and of the server, `""`) to NOT_SERVING
+/// while the store refuses writes and back to SERVING once it takes them, until
+/// `shutdown` turns true.
+async fn follow_store_health(
+    mut store: watch::Receiver<StoreHealth>,
+    reporter: tonic_health::server::HealthReporter,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let status = match &*store.borrow_and_update() {
+            StoreHealth::Writable => ServingStatus::Serving,
+            StoreHealth::Failing { .. } => ServingStatus::NotServing,
+        };
+        reporter
+            .set_service_status(
+                <MonitorServer<MonitorApi> as tonic::server::NamedService>::NAME,
+                status,
+            )
+            .await;
+        reporter.set_service_status("", status).await;
+        tokio::select! {
+            changed = store.changed() => if changed.is_err() { return },
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
 /// Serves the monitor, health and reflection on `listener` until `shutdown` turns true,
 /// then stops the engine's tasks and flushes the store.
 pub async fn serve(
@@ -389,6 +417,11 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(super::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
+    tokio::spawn(follow_store_health(
+        engine.store_health(),
+        health_reporter,
+        shutdown.clone(),
+    ));
     let api = MonitorApi::new(engine.clone(), shutdown.clone());
     let mut stop = shutdown.clone();
     let monitor = MonitorServer::new(api)

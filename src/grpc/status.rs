@@ -119,7 +119,9 @@ pub(super) fn to_status(error: EngineError) -> Status {
         .status(""),
         EngineError::Store(e) => Status::unavailable(format!("event store: {e}")),
         EngineError::AlertLedger(e) => Status::unavailable(e.to_string()),
-        EngineError::Commit(e) => Status::unavailable(e),
+        error @ EngineError::Commit(_) => Status::unavailable(format!(
+            "{error}; retryable: send the batch again (an event_id stored twice counts once)"
+        )),
         EngineError::Stopped => Status::unavailable("the monitor is shutting down"),
         EngineError::Config(e) => Status::internal(e.to_string()),
     }
@@ -129,6 +131,19 @@ pub(super) fn to_status(error: EngineError) -> Status {
 mod tests {
     use super::*;
     use crate::monitor::event::Field;
+
+    #[test]
+    fn a_failed_commit_is_unavailable_and_says_nothing_was_stored() {
+        let status = to_status(EngineError::Commit("No space left on device".into()));
+        assert_eq!(status.code(), Code::Unavailable);
+        let message = status.message();
+        assert!(
+            message.contains("nothing of this batch was stored"),
+            "{message}"
+        );
+        assert!(message.contains("No space left on device"), "{message}");
+        assert!(message.contains("retryable"), "{message}");
+    }
 
     #[test]
     fn a_rejection_carries_bad_request_details_and_the_message() {

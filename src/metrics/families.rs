@@ -208,6 +208,17 @@ families! {
         "Events held in the durable store.", [], &[]);
     store_last_fsync_timestamp_seconds: Gauge = ("sentinel_store_last_fsync_timestamp_seconds",
         "Wall-clock time of the last durable commit, Unix seconds.", [], &[]);
+    store_writable: IntGauge = ("sentinel_store_writable",
+        "1 while the event store takes writes, 0 while commits fail (events are refused).",
+        [], &[]);
+    store_commit_failures_total: IntCounter = ("sentinel_store_commit_failures_total",
+        "Group commits that failed or were refused because the store is not writable; \
+         their events were not stored and got UNAVAILABLE.", [], &[]);
+    store_truncated_tail_records_total: IntCounter = (
+        "sentinel_store_truncated_tail_records_total",
+        "Torn or damaged records cut from the end of the event log at start.", [], &[]);
+    store_truncated_tail_bytes_total: IntCounter = ("sentinel_store_truncated_tail_bytes_total",
+        "Bytes cut from the end of the event log at start (a torn tail).", [], &[]);
     policy_reserve_idr: GaugeVec = ("sentinel_policy_reserve_idr",
         "Batch-engine reserve of each policy for the planning scenario, IDR.", ["policy"], &[]);
     policy_failure_probability: GaugeVec = ("sentinel_policy_failure_probability",

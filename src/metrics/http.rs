@@ -4,11 +4,15 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+use tokio::sync::watch;
+
 use super::Metrics;
+use crate::service::StoreHealth;
 
 async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
     (
@@ -17,20 +21,33 @@ async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> impl IntoRespon
     )
 }
 
-async fn healthz() -> &'static str {
-    "ok\n"
+/// `200 ok` while the store takes writes; `503` with the reason while it refuses them.
+async fn healthz(State(health): State<watch::Receiver<StoreHealth>>) -> (StatusCode, String) {
+    match &*health.borrow() {
+        StoreHealth::Writable => (StatusCode::OK, "ok\n".to_owned()),
+        StoreHealth::Failing { reason } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("event store not writable: {reason}\n"),
+        ),
+    }
 }
 
-/// Serves `/metrics` and `/healthz` on `listener` until `shutdown` completes.
+/// Serves `/metrics` and `/healthz` (following `health`, the engine's
+/// [`crate::service::Engine::store_health`]) on `listener` until `shutdown` completes.
 pub async fn serve_metrics(
     listener: tokio::net::TcpListener,
     metrics: Arc<Metrics>,
+    health: watch::Receiver<StoreHealth>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = Router::new()
         .route("/metrics", get(metrics_handler))
-        .route("/healthz", get(healthz))
-        .with_state(metrics);
+        .with_state(metrics)
+        .merge(
+            Router::new()
+                .route("/healthz", get(healthz))
+                .with_state(health),
+        );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

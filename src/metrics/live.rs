@@ -166,6 +166,22 @@ impl Metrics {
             .set(i64::from(firing));
     }
 
+    /// One failed or refused group commit.
+    pub fn record_commit_failed(&self) {
+        self.f.store_commit_failures_total.inc();
+    }
+
+    /// Whether the store takes writes.
+    pub fn set_store_writable(&self, writable: bool) {
+        self.f.store_writable.set(i64::from(writable));
+    }
+
+    /// A torn tail of `records` records and `bytes` bytes cut at start.
+    pub fn record_tail_truncated(&self, records: u64, bytes: u64) {
+        self.f.store_truncated_tail_records_total.inc_by(records);
+        self.f.store_truncated_tail_bytes_total.inc_by(bytes);
+    }
+
     /// The store's size, event count and last durable commit.
     pub fn set_store(&self, size_bytes: u64, events: u64, last_fsync_unix_seconds: f64) {
         let f = &self.f;

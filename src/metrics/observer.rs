@@ -36,6 +36,18 @@ impl EngineObserver for Metrics {
         self.set_store(store_bytes, events_in_log, seconds(now_unix_ms));
     }
 
+    fn on_commit_failed(&self) {
+        self.record_commit_failed();
+    }
+
+    fn on_store_writable(&self, writable: bool) {
+        self.set_store_writable(writable);
+    }
+
+    fn on_store_tail_truncated(&self, records: u64, bytes: u64) {
+        self.record_tail_truncated(records, bytes);
+    }
+
     fn on_projection(&self, p: &PublishedProjection) {
         self.record_projection(
             &p.projection,

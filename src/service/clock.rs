@@ -18,7 +18,8 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::engine::Inner;
-use super::lock;
+use super::sequencer::Command;
+use super::{StoreHealth, lock};
 use crate::monitor::state::RailsNow;
 
 /// How often the rails and the stale-feed rule are evaluated.
@@ -114,4 +115,15 @@ fn evaluate(inner: &Inner, silence: Duration) {
         moved
     });
     lock(&inner.alerts).on_clock(inner.observer.as_ref(), silent_minutes, rails, hour, now);
+    probe_store(inner);
+}
+
+/// While the store is not writable, asks the sequencer to try again (it attempts only
+/// when the store's backoff allows), so health recovers without waiting for traffic.
+fn probe_store(inner: &Inner) {
+    if matches!(*inner.store_health.borrow(), StoreHealth::Failing { .. })
+        && let Some(sender) = lock(&inner.commands).clone()
+    {
+        let _ = sender.try_send(Command::Probe);
+    }
 }

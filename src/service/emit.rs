@@ -8,10 +8,11 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 use tracing::{debug, info, warn};
 
-use super::{EngineObserver, PublishedProjection, now_unix_ms};
+use super::{EngineObserver, PublishedProjection, StoreHealth, now_unix_ms};
 use crate::monitor::alerts::Alert;
 use crate::monitor::event::{Rejection, WithdrawalEvent, classify};
 use crate::monitor::state::ReservePosition;
+use crate::store::TruncatedTail;
 
 /// The rail calendar was loaded at start.
 pub(super) struct CalendarLoaded<'a> {
@@ -48,10 +49,23 @@ pub(super) struct StateRebuilt<'a> {
     pub events_in_log: u64,
     /// Size of the store file, bytes.
     pub store_bytes: u64,
+    /// The torn tail cut from the log, if any.
+    pub truncated_tail: Option<&'a TruncatedTail>,
 }
 
 impl StateRebuilt<'_> {
     pub(super) fn emit(self, observer: &dyn EngineObserver) {
+        if let Some(tail) = self.truncated_tail {
+            warn!(
+                message = "torn tail cut from the event log (a crash or failed write during a \
+                           commit that was never acknowledged)",
+                offset = tail.offset,
+                bytes = tail.bytes,
+                record = tail.record,
+                reason = %tail.reason
+            );
+            observer.on_store_tail_truncated(1, tail.bytes);
+        }
         info!(
             message = "state rebuilt from the event log",
             events = self.events,
@@ -60,6 +74,7 @@ impl StateRebuilt<'_> {
         );
         observer.on_reserve(self.reserve);
         observer.on_commit(self.events_in_log, self.store_bytes, now_unix_ms());
+        observer.on_store_writable(true);
     }
 }
 
@@ -153,12 +168,38 @@ pub(super) struct CommitFailed<'a> {
 }
 
 impl CommitFailed<'_> {
-    pub(super) fn emit(self) {
+    pub(super) fn emit(self, observer: &dyn EngineObserver) {
         warn!(
-            message = "commit failed; group rejected",
+            message = "commit failed; group rejected, nothing of it stored",
             commands = self.commands,
             error = %self.error
         );
+        observer.on_commit_failed();
+    }
+}
+
+/// The store started or stopped taking writes.
+pub(super) struct StoreWritability<'a> {
+    /// Why writes fail (`None`: writable again).
+    pub failure: Option<&'a str>,
+}
+
+impl StoreWritability<'_> {
+    pub(super) fn emit(self, observer: &dyn EngineObserver, health: &watch::Sender<StoreHealth>) {
+        let health_now = match self.failure {
+            Some(reason) => {
+                warn!(message = "event store not writable; refusing events", reason = %reason);
+                StoreHealth::Failing {
+                    reason: reason.to_owned(),
+                }
+            }
+            None => {
+                info!(message = "event store writable again");
+                StoreHealth::Writable
+            }
+        };
+        observer.on_store_writable(self.failure.is_none());
+        health.send_replace(health_now);
     }
 }
 

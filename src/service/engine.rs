@@ -9,7 +9,9 @@ use super::alert_hub::AlertHub;
 use super::clock::{SystemClock, WallClock};
 use super::emit::{CalendarLoaded, EventRejected, ReserveRejected, StateRebuilt};
 use super::sequencer::{COMMAND_QUEUE, Command, run_sequencer};
-use super::{EngineError, EngineObserver, IngestCounts, NoObserver, PublishedProjection, lock};
+use super::{
+    EngineError, EngineObserver, IngestCounts, NoObserver, PublishedProjection, StoreHealth, lock,
+};
 use crate::config::Config;
 use crate::model::user_base::UserBase;
 use crate::monitor::alerts::{Alert, AlertThresholds};
@@ -18,6 +20,7 @@ use crate::monitor::event::{EventLimits, IDR_MINOR_PER_RUPIAH, Rejection, Withdr
 use crate::monitor::projection::Projector;
 use crate::monitor::state::{MonitorState, ProjectionInputs, RailsNow, ReservePosition};
 use crate::store::alerts::AlertLedger;
+use crate::store::io::{FsIo, MonotonicClock, StoreIo, SystemMonotonic};
 use crate::store::{EventStore, Recovered};
 
 /// What the sequencer, projector and clock share.
@@ -39,12 +42,30 @@ pub(super) struct Inner {
     pub(super) clock: Arc<dyn WallClock>,
     /// Where the rails stand, updated by the clock task; the projector re-projects on a change.
     pub(super) rails: watch::Sender<RailsNow>,
+    /// Whether the store takes writes, set by the sequencer.
+    pub(super) store_health: watch::Sender<StoreHealth>,
 }
 
 /// The monitor engine; cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
+}
+
+/// The file system and monotonic clock the engine's store runs on.
+#[derive(Clone)]
+pub struct StoreAccess {
+    /// The file system.
+    pub io: Arc<dyn StoreIo>,
+    /// The clock of the write backoff.
+    pub clock: Arc<dyn MonotonicClock>,
+}
+
+impl StoreAccess {
+    /// The store on `io`, backoff timed by `clock`.
+    pub fn new(io: Arc<dyn StoreIo>, clock: Arc<dyn MonotonicClock>) -> Self {
+        Self { io, clock }
+    }
 }
 
 /// The state of `recovered` replayed over the config's calendar and reserve.
@@ -92,6 +113,19 @@ impl Engine {
         observer: Arc<dyn EngineObserver>,
         clock: Arc<dyn WallClock>,
     ) -> Result<Self, EngineError> {
+        let store_io = StoreAccess::new(Arc::new(FsIo), Arc::new(SystemMonotonic::default()));
+        Self::open_with_io(config, users, observer, clock, store_io)
+    }
+
+    /// [`Engine::open_with_clock`] with the store on the file system `store_io.io`, its
+    /// write backoff timed by `store_io.clock` (tests inject faults and time here).
+    pub fn open_with_io(
+        config: Config,
+        users: &UserBase,
+        observer: Arc<dyn EngineObserver>,
+        clock: Arc<dyn WallClock>,
+        store_io: StoreAccess,
+    ) -> Result<Self, EngineError> {
         let calendar = WindowCalendar::of_config(&config)?;
         CalendarLoaded {
             calendar: &calendar,
@@ -101,7 +135,7 @@ impl Engine {
         let projector = Projector::with_horizon(&config, users, calendar.max_window_hours())
             .map_err(crate::config::ConfigError::from)?;
         let data_dir = std::path::Path::new(&config.monitor.data_dir);
-        let (store, recovered) = EventStore::open(data_dir)?;
+        let (store, recovered) = EventStore::open_with(data_dir, store_io.io, store_io.clock)?;
         let state = rebuild_state(&config, calendar, &recovered);
         let rails = RailsNow::at(state.calendar(), clock.now_unix_ms());
         StateRebuilt {
@@ -110,6 +144,7 @@ impl Engine {
             reserve: state.reserve(),
             events_in_log: store.len(),
             store_bytes: store.size_bytes(),
+            truncated_tail: recovered.truncated_tail.as_ref(),
         }
         .emit(observer.as_ref());
         let (sender, receiver) = mpsc::channel(COMMAND_QUEUE);
@@ -132,6 +167,7 @@ impl Engine {
             observer,
             clock,
             rails: watch::Sender::new(rails),
+            store_health: watch::Sender::new(StoreHealth::Writable),
             config,
         });
         let max_group = inner.config.monitor.group_commit_max_events as usize;
@@ -230,6 +266,11 @@ impl Engine {
             .clone()
             .ok_or(EngineError::Stopped)?;
         sender.send(command).await.map_err(|_| EngineError::Stopped)
+    }
+
+    /// Whether the store takes writes now, and its changes.
+    pub fn store_health(&self) -> watch::Receiver<StoreHealth> {
+        self.inner.store_health.subscribe()
     }
 
     /// The current state version.

@@ -16,6 +16,8 @@
 //!   (reason "rails reopened"), wakes the projector when the rails close or reopen, and
 //!   evaluates the stale-feed rule (armed only while the rails are closed); on tokio's
 //!   clock, so tests drive it with `tokio::time::pause` / `advance`.
+//! - [`ingest`]: one group commit as a function (dedup, one fsynced record, apply) — what
+//!   the sequencer runs and the fault simulation drives.
 //! - [`alert_hub`]: the alert rules' state and the bounded alert `broadcast`; a subscriber
 //!   first gets the firing alerts.
 //! - [`emit`]: one emitter per domain event (events committed, event rejected, reserve
@@ -26,6 +28,7 @@ mod alert_hub;
 mod clock;
 mod emit;
 mod engine;
+pub mod ingest;
 mod observer;
 mod projector;
 mod sequencer;
@@ -34,7 +37,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use clock::{SystemClock, TokioClock, WallClock};
-pub use engine::Engine;
+pub use engine::{Engine, StoreAccess};
 pub use observer::{EngineObserver, NoObserver};
 
 use crate::monitor::event::Rejection;
@@ -60,8 +63,8 @@ pub enum EngineError {
     /// The alert ledger beside the log could not be read.
     #[error(transparent)]
     AlertLedger(#[from] crate::store::alerts::AlertLedgerError),
-    /// A commit failed; nothing of the batch was applied.
-    #[error("event store commit failed: {0}")]
+    /// A commit failed; nothing of the batch was stored or applied.
+    #[error("event store commit failed, nothing of this batch was stored: {0}")]
     Commit(String),
     /// The engine is shutting down.
     #[error("the monitor is shutting down")]
@@ -69,6 +72,19 @@ pub enum EngineError {
     /// The configuration's scenarios do not make a valid withdrawal process.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+}
+
+/// Whether the event store takes writes (gRPC health and `/healthz` follow it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum StoreHealth {
+    /// The last write succeeded.
+    #[default]
+    Writable,
+    /// Writes fail; events are refused with UNAVAILABLE until a write succeeds again.
+    Failing {
+        /// Why the last write failed.
+        reason: String,
+    },
 }
 
 /// What a batch did.

@@ -21,6 +21,12 @@ pub trait EngineObserver: Send + Sync {
     fn on_reserve(&self, _reserve: &ReservePosition) {}
     /// A durable commit: events in the log, size of the store file, commit time.
     fn on_commit(&self, _events_in_log: u64, _store_bytes: u64, _now_unix_ms: i64) {}
+    /// A commit failed (its commands were refused, nothing of it stored).
+    fn on_commit_failed(&self) {}
+    /// Whether the store takes writes (at start, and on every change).
+    fn on_store_writable(&self, _writable: bool) {}
+    /// A torn tail of `records` records and `bytes` bytes was cut from the log at open.
+    fn on_store_tail_truncated(&self, _records: u64, _bytes: u64) {}
     /// A projection published.
     fn on_projection(&self, _projection: &PublishedProjection) {}
     /// The rail calendar in force: its dated span ends at `dated_until_unix_ms` (`None`

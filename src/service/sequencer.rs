@@ -1,14 +1,21 @@
 //! The sequencer: one OS thread that owns the store. Takes every command waiting, drops
-//! duplicate `event_id`s, commits the new events in one fsynced transaction (group
-//! commit), applies them to the state and only then acknowledges.
+//! duplicate `event_id`s, commits the new events in one fsynced record (group commit),
+//! applies them to the state and only then acknowledges.
+//!
+//! A failed commit refuses its whole group (nothing stored, nothing applied) and the
+//! store reports itself not writable: the sequencer publishes that ([`StoreHealth`]) and
+//! commits are refused at once until the store's backoff allows an attempt. Attempts
+//! come with the next commit or with a [`Command::Probe`], which the clock task sends
+//! every second while the store is not writable.
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::emit::{CommitFailed, EventsCommitted, ReserveSet};
+use super::emit::{CommitFailed, EventsCommitted, ReserveSet, StoreWritability};
 use super::engine::Inner;
-use super::{EngineError, IngestCounts, lock};
+use super::ingest::{Request, commit_group};
+use super::{EngineError, IngestCounts, StoreHealth};
 use crate::monitor::event::WithdrawalEvent;
-use crate::monitor::state::{Applied, MonitorState, ReservePosition};
+use crate::monitor::state::ReservePosition;
 use crate::store::EventStore;
 
 /// Commands queued to the sequencer.
@@ -24,6 +31,8 @@ pub(super) enum Command {
         reserve: ReservePosition,
         reply: oneshot::Sender<Result<u64, EngineError>>,
     },
+    /// Try to make a failing store writable again (if its backoff allows).
+    Probe,
 }
 
 /// The sequencer loop: group commit until every sender is gone.
@@ -45,7 +54,13 @@ pub(super) fn run_sequencer(
                 Err(_) => break,
             }
         }
-        commit_group(inner, &mut store, group);
+        group.retain(|c| !matches!(c, Command::Probe));
+        if group.is_empty() {
+            let _ = store.try_repair();
+        } else {
+            commit_commands(inner, &mut store, group);
+        }
+        publish_health(inner, &store);
     }
 }
 
@@ -53,102 +68,66 @@ fn command_events(command: &Command) -> usize {
     match command {
         Command::Events { events, .. } => events.len(),
         Command::Reserve { .. } => 1,
+        Command::Probe => 0,
     }
 }
 
-/// What one group of commands changes: the new events in order, the last reserve set,
-/// the counts per command and the state version after it.
-struct GroupPlan {
-    fresh: Vec<WithdrawalEvent>,
-    reserve: Option<ReservePosition>,
-    counts: Vec<IngestCounts>,
-    version_after: u64,
+/// Publishes whether the store takes writes, when that changed.
+fn publish_health(inner: &Inner, store: &EventStore) {
+    let failing = matches!(*inner.store_health.borrow(), StoreHealth::Failing { .. });
+    if failing != store.failure().is_some() {
+        StoreWritability {
+            failure: store.failure(),
+        }
+        .emit(inner.observer.as_ref(), &inner.store_health);
+    }
 }
 
-/// Splits a group into new events and duplicates (already stored, or repeated inside it).
-fn plan_group(state: &MonitorState, group: &[Command]) -> GroupPlan {
-    let mut plan = GroupPlan {
-        fresh: Vec::new(),
-        reserve: None,
-        counts: Vec::with_capacity(group.len()),
-        version_after: 0,
-    };
-    let mut in_group = std::collections::HashSet::new();
-    for command in group {
-        let mut counts = IngestCounts::default();
-        match command {
-            Command::Events { events, .. } => {
-                for event in events {
-                    let id = event.event_id.as_str();
-                    if state.has_seen(id) || !in_group.insert(id) {
-                        counts.duplicates += 1;
-                    } else {
-                        counts.accepted += 1;
-                        plan.fresh.push(event.clone());
-                    }
-                }
+/// Commits one group of commands ([`commit_group`]), then reports, wakes the projector
+/// and acknowledges; on failure refuses every command of the group.
+fn commit_commands(inner: &Inner, store: &mut EventStore, group: Vec<Command>) {
+    let requests: Vec<Request<'_>> = group
+        .iter()
+        .filter_map(|command| match command {
+            Command::Events { events, .. } => Some(Request::Events(events)),
+            Command::Reserve { reserve, .. } => Some(Request::Reserve(reserve)),
+            Command::Probe => None,
+        })
+        .collect();
+    let outcome = match commit_group(store, &inner.state, &requests) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let reason = error.to_string();
+            CommitFailed {
+                commands: group.len(),
+                error: &reason,
             }
-            Command::Reserve { reserve, .. } => plan.reserve = Some(reserve.clone()),
+            .emit(inner.observer.as_ref());
+            for command in group {
+                fail(command, &reason);
+            }
+            return;
         }
-        plan.counts.push(counts);
-    }
-    plan.version_after =
-        state.version() + plan.fresh.len() as u64 + u64::from(plan.reserve.is_some());
-    plan
-}
-
-/// Dedups, commits (one fsync), applies and acknowledges one group of commands. Only the
-/// sequencer applies events, so the plan stays valid between the two locks.
-fn commit_group(inner: &Inner, store: &mut EventStore, group: Vec<Command>) {
-    let plan = plan_group(&lock(&inner.state), &group);
-    if let Err(error) = store.commit(&plan.fresh, plan.reserve.as_ref(), plan.version_after) {
-        let reason = error.to_string();
-        CommitFailed {
-            commands: group.len(),
-            error: &reason,
-        }
-        .emit();
-        for command in group {
-            fail(command, &reason);
-        }
-        return;
-    }
-    let version = apply_committed(inner, &plan.fresh, plan.reserve.as_ref());
+    };
+    let version = outcome.version;
     EventsCommitted {
-        fresh: &plan.fresh,
-        duplicates: plan.counts.iter().map(|c| c.duplicates).sum(),
+        fresh: &outcome.fresh,
+        duplicates: outcome.counts.iter().map(|c| c.duplicates).sum(),
         events_in_log: store.len(),
         store_bytes: store.size_bytes(),
         state_version: version,
         institutional_min_idr: inner.config.monitor.unspecified_institutional_min_idr,
     }
     .emit(inner.observer.as_ref());
-    if let Some(reserve) = &plan.reserve {
+    if let Some(reserve) = &outcome.reserve {
         ReserveSet {
             reserve,
             state_version: version,
         }
         .emit(inner.observer.as_ref());
     }
-    publish_version(inner, plan.fresh.len(), version);
-    acknowledge(group, plan.counts, version);
-}
-
-/// Applies committed events and reserve to the state; returns the version after them.
-fn apply_committed(
-    inner: &Inner,
-    fresh: &[WithdrawalEvent],
-    reserve: Option<&ReservePosition>,
-) -> u64 {
-    let mut state = lock(&inner.state);
-    for event in fresh {
-        let applied = state.apply(event);
-        debug_assert_eq!(applied, Applied::Accepted);
-    }
-    if let Some(reserve) = reserve {
-        state.set_reserve(reserve.clone());
-    }
-    state.version()
+    publish_version(inner, outcome.fresh.len(), version);
+    acknowledge(group, outcome.counts, version);
 }
 
 /// Wakes the projector (new version) and the clock (`fresh` new events).
@@ -173,6 +152,7 @@ fn acknowledge(group: Vec<Command>, counts: Vec<IngestCounts>, version: u64) {
             Command::Reserve { reply, .. } => {
                 let _ = reply.send(Ok(version));
             }
+            Command::Probe => {}
         }
     }
 }
@@ -186,5 +166,6 @@ fn fail(command: Command, reason: &str) {
         Command::Reserve { reply, .. } => {
             let _ = reply.send(Err(error()));
         }
+        Command::Probe => {}
     }
 }

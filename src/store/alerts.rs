@@ -1,7 +1,7 @@
 //! The alert ledger: the firing alerts and their firing counters
 //! ([`AlertSnapshot`]) in `<data_dir>/alerts.json`, replaced atomically (write a temporary
-//! file, fsync, rename) after every alert transition, so a restart neither loses a firing
-//! alert nor fires it again under a new id. The event log stays the only source of the
+//! file, fsync, rename, fsync the directory) after every alert transition, so a restart
+//! neither loses a firing alert nor fires it again under a new id. The event log stays the only source of the
 //! tallies; this file holds only what the alert rules decided.
 
 use std::io::Write;
@@ -81,7 +81,11 @@ impl AlertLedger {
         let mut file = std::fs::File::create(&tmp).map_err(io)?;
         file.write_all(&json).map_err(io)?;
         file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &self.path).map_err(io)
+        std::fs::rename(&tmp, &self.path).map_err(io)?;
+        match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => super::io::sync_dir(dir).map_err(io),
+            _ => Ok(()),
+        }
     }
 }
 
