@@ -67,7 +67,20 @@ struct RunContext<'a> {
     costs: NewsvendorCosts,
 }
 
-impl RunContext<'_> {
+impl<'a> RunContext<'a> {
+    /// The context of a run of `config` over `users`.
+    fn new(config: &'a Config, users: &UserBase) -> Self {
+        let r = &config.reserve;
+        Self {
+            config,
+            total_fiat: users.total_fiat_idr() as f64,
+            costs: NewsvendorCosts {
+                overage_per_year: r.overage_cost_per_year(),
+                underage_per_year: r.underage_cost_per_year(),
+            },
+        }
+    }
+
     /// Newsvendor, CVaR99, cost curve and policies of `sample`.
     fn sizing(&self, sample: &SortedSample) -> ReserveSizing {
         let r = &self.config.reserve;
@@ -105,14 +118,7 @@ pub fn run_batch_with_market(
     config.market.check_history_days(history.days())?;
     let window = WeekendWindow::from_config(&config.window);
     let r = &config.reserve;
-    let ctx = RunContext {
-        config,
-        total_fiat: users.total_fiat_idr() as f64,
-        costs: NewsvendorCosts {
-            overage_per_year: r.overage_cost_per_year(),
-            underage_per_year: r.underage_cost_per_year(),
-        },
-    };
+    let ctx = RunContext::new(config, users);
     let run_of = |name: ScenarioName| -> Result<ScenarioRun, BatchError> {
         let process = WeekendProcess::new(config.scenarios.get(name), users, window.hours)
             .map_err(|e| e.within_section(&format!("scenarios.{name}")))?;
@@ -204,18 +210,10 @@ pub fn recommendation_band(
     alternatives: &[(u64, UserBase)],
 ) -> Result<SensitivityBand, BatchError> {
     let planning = config.reserve.planning_scenario;
-    let r = &config.reserve;
     let reserve_idr = alternatives
         .iter()
         .map(|(_, users)| {
-            let ctx = RunContext {
-                config,
-                total_fiat: users.total_fiat_idr() as f64,
-                costs: NewsvendorCosts {
-                    overage_per_year: r.overage_cost_per_year(),
-                    underage_per_year: r.underage_cost_per_year(),
-                },
-            };
+            let ctx = RunContext::new(config, users);
             let process =
                 WeekendProcess::new(config.scenarios.get(planning), users, config.window.hours)
                     .map_err(|e| e.within_section(&format!("scenarios.{planning}")))?;
