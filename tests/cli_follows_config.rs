@@ -127,8 +127,10 @@ fn start_server(data_dir: &Path, config: &Path) -> Server {
         let Ok(entry) = serde_json::from_str::<Value>(&line) else {
             continue;
         };
-        if entry["fields"]["message"] == "listening" {
-            break entry["fields"]["metrics"].as_str().unwrap().to_owned();
+        // Flat JSON: the event's fields sit at the top level beside level and timestamp.
+        assert!(entry.get("fields").is_none(), "nested fields: {line}");
+        if entry["message"] == "listening" {
+            break entry["metrics"].as_str().unwrap().to_owned();
         }
     };
     // Keep draining the log so the server never blocks on a full pipe.
@@ -244,5 +246,42 @@ fn serve_refuses_a_bad_price_csv_at_start_naming_line_and_field() {
     assert!(
         stderr.contains("line 3") && stderr.contains("eth"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn text_logs_to_a_pipe_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = sentinel()
+        .args([
+            "serve",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let listening = line.contains("listening");
+        seen.push(line);
+        if listening {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.iter().any(|l| l.contains("listening")), "{seen:?}");
+    assert!(
+        seen.iter().all(|l| !l.contains('\u{1b}')),
+        "ANSI escape in a redirected log: {seen:?}"
     );
 }

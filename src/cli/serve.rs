@@ -214,14 +214,24 @@ async fn wait_for_signal() {
     }
 }
 
+/// Logs to stderr: text, with colour only when stderr is a terminal, or JSON lines whose
+/// fields sit at the top level (`{"timestamp", "level", "message", "target", …}`), one flat
+/// object per line for log shippers.
 fn init_logging(json: bool) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(!json && std::io::stderr().is_terminal());
     let _ = if json {
-        builder.json().try_init()
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init()
     } else {
         builder.try_init()
     };
