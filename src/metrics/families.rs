@@ -248,5 +248,6 @@ families! {
     total_fiat_idr: Gauge = ("sentinel_customer_fiat_idr",
         "Customer fiat the model is calibrated on, IDR.", [], &[]);
     build_info: IntGaugeVec = ("sentinel_build_info",
-        "Always 1; the label carries the version.", ["version"], &[]);
+        "Always 1; the labels carry the version and the git commit built.",
+        ["version", "commit"], &[]);
 }

@@ -50,7 +50,7 @@ pub(super) fn initialise(f: &Families) {
     initialise_projection(f);
     initialise_batch(f);
     f.build_info
-        .with_label_values(&[env!("CARGO_PKG_VERSION")])
+        .with_label_values(&[env!("CARGO_PKG_VERSION"), env!("SENTINEL_GIT_COMMIT")])
         .set(1);
 }
 

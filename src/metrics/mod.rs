@@ -48,6 +48,7 @@ impl Metrics {
         let registry = Registry::new();
         let f = Families::register(&registry)?;
         labels::initialise(&f);
+        register_process_metrics(&registry)?;
         Ok(Self { registry, f })
     }
 
@@ -65,6 +66,19 @@ impl Metrics {
         }
         String::from_utf8(buffer).unwrap_or_default()
     }
+}
+
+/// The standard `process_*` metrics of this process (CPU seconds, resident memory, open
+/// file descriptors, start time), where the platform provides them (Linux).
+#[cfg(target_os = "linux")]
+fn register_process_metrics(registry: &Registry) -> Result<(), MetricsError> {
+    let collector = prometheus::process_collector::ProcessCollector::for_self();
+    Ok(registry.register(Box::new(collector))?)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn register_process_metrics(_registry: &Registry) -> Result<(), MetricsError> {
+    Ok(())
 }
 
 #[cfg(test)]
@@ -93,7 +107,12 @@ mod tests {
     fn the_registry_holds_exactly_the_declared_families() {
         let metrics = Metrics::new().unwrap();
         metrics.set_reserve(&crate::monitor::state::ReservePosition::immediate(1));
-        let gathered = metrics.registry().gather();
+        let gathered: Vec<_> = metrics
+            .registry()
+            .gather()
+            .into_iter()
+            .filter(|f| !f.name().starts_with("process_"))
+            .collect();
         assert_eq!(gathered.len(), FAMILIES.len());
         for spec in FAMILIES {
             let family = gathered.iter().find(|f| f.name() == spec.name);
@@ -101,6 +120,21 @@ mod tests {
             assert_eq!(family.help(), spec.help);
             assert_eq!(spec.kind == Kind::Counter, spec.name.ends_with("_total"));
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn process_metrics_and_the_build_are_exported() {
+        let text = Metrics::new().unwrap().encode();
+        assert!(text.contains("process_resident_memory_bytes "), "{text}");
+        assert!(text.contains("process_cpu_seconds_total "), "{text}");
+        let build = format!(
+            "sentinel_build_info{{commit=\"{}\",version=\"{}\"}} 1",
+            env!("SENTINEL_GIT_COMMIT"),
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(text.contains(&build), "{build} missing");
+        assert_ne!(env!("SENTINEL_GIT_COMMIT"), "", "an empty commit label");
     }
 
     #[test]
