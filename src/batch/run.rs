@@ -119,11 +119,7 @@ pub fn run_batch_with_market(
     let window = WeekendWindow::from_config(&config.window);
     let r = &config.reserve;
     let ctx = RunContext::new(config, users);
-    let run_of = |name: ScenarioName| -> Result<ScenarioRun, BatchError> {
-        let process = WeekendProcess::new(config.scenarios.get(name), users, window.hours)
-            .map_err(|e| e.within_section(&format!("scenarios.{name}")))?;
-        Ok(process.run(request.paths, request.seed, name.stream_id()))
-    };
+    let run_of = |name| simulate_scenario(config, users, request, name);
 
     let planning = r.planning_scenario;
     let first_run = run_of(planning)?;
@@ -201,6 +197,18 @@ fn assemble(
     }
 }
 
+/// Every path of scenario `name` over `users`, with the request's paths and seed.
+fn simulate_scenario(
+    config: &Config,
+    users: &UserBase,
+    request: &BatchRequest,
+    name: ScenarioName,
+) -> Result<ScenarioRun, BatchError> {
+    let process = WeekendProcess::new(config.scenarios.get(name), users, config.window.hours)
+        .map_err(|e| e.within_section(&format!("scenarios.{name}")))?;
+    Ok(process.run(request.paths, request.seed, name.stream_id()))
+}
+
 /// The planning scenario's recommended reserve re-designed on each user base of
 /// `alternatives` (`(seed, users)`), against `reported_idr`.
 pub fn recommendation_band(
@@ -214,10 +222,7 @@ pub fn recommendation_band(
         .iter()
         .map(|(_, users)| {
             let ctx = RunContext::new(config, users);
-            let process =
-                WeekendProcess::new(config.scenarios.get(planning), users, config.window.hours)
-                    .map_err(|e| e.within_section(&format!("scenarios.{planning}")))?;
-            let run = process.run(request.paths, request.seed, planning.stream_id());
+            let run = simulate_scenario(config, users, request, planning)?;
             let layers = design_recommended_layers(&ctx, &run);
             Ok(layers.iter().map(|l| l.size_idr).sum::<f64>())
         })

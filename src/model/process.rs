@@ -680,10 +680,7 @@ impl WeekendProcess {
 
     /// A uniformly drawn institutional draw's index (no random number when there is one).
     pub fn draw_book(&self, rng: &mut PathRng) -> usize {
-        match self.books.len() {
-            0 | 1 => 0,
-            n => rng.random_range(0..n),
-        }
+        draw_book_index(rng, self.books.len())
     }
 
     /// A ledger sized for this process's institutions.
@@ -731,6 +728,15 @@ impl WeekendProcess {
             after_hours,
             intensity.institutional_rate_per_hour,
         )
+    }
+}
+
+/// A uniform index among `draws` institutional draws; no random number when there is at
+/// most one (a real user base keeps its streams unchanged).
+pub fn draw_book_index(rng: &mut PathRng, draws: usize) -> usize {
+    match draws {
+        0 | 1 => 0,
+        n => rng.random_range(0..n),
     }
 }
 

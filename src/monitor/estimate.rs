@@ -29,7 +29,9 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::config::Config;
 use crate::model::params::ParamError;
-use crate::model::process::{HOURS_PER_DAY, PathIntensity, ScenarioName, WeekendProcess};
+use crate::model::process::{
+    HOURS_PER_DAY, PathIntensity, ScenarioName, WeekendProcess, draw_book_index,
+};
 use crate::model::rng::PathRng;
 use crate::model::user_base::UserBase;
 use crate::monitor::state::{ProjectionInputs, minor_total_to_idr_f64};
@@ -393,10 +395,7 @@ impl Posterior {
             .map_or(self.rates[scenario].mean_per_day(), |g| g.sample(rng));
         let (grid, cumulative) = &self.retail[scenario];
         let v: f64 = rng.random();
-        let institutional_book = match self.institutional_draws {
-            0 | 1 => 0,
-            n => rng.random_range(0..n),
-        };
+        let institutional_book = draw_book_index(rng, self.institutional_draws);
         let j = cumulative
             .partition_point(|&c| c < v)
             .min(grid.len().saturating_sub(1));
