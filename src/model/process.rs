@@ -15,9 +15,9 @@
 //!   move first and retail panic follows after the lead;
 //! - **jump size** ([`JumpFractionLaw`]): each arrival takes a fraction `f ~ Beta(μ·c, (1−μ)·c)`
 //!   of an institution's balance (`f = 1` when `μ = 1`);
-//! - **panic intensity** ([`PanicIntensityLaw`]): per path `m ~ Gamma(1/c², c²)` (mean 1, CV
+//! - **panic intensity** ([`UnitMeanGammaLaw`]): per path `m ~ Gamma(1/c², c²)` (mean 1, CV
 //!   `c`; `m = 1` when `c = 0`) scales the arrival level and the retail panic excess;
-//! - **weekend mood** (a second [`PanicIntensityLaw`], CV `retail_weekend_cv`): per path
+//! - **weekend mood** (a second [`UnitMeanGammaLaw`], CV `retail_weekend_cv`): per path
 //!   `r`, mean 1, scales the whole retail hourly mean, `μ_h(m) · r`: weekends differ as a
 //!   whole (a quiet week, a volatile one), which 65 independent hours alone would average
 //!   away.
@@ -451,12 +451,12 @@ impl JumpFractionLaw {
 /// A per-path multiplier `m ~ Gamma(1/c², c²)`: mean 1, CV `c`; `m = 1` when `c = 0` (the
 /// panic intensity, and the weekend's retail mood).
 #[derive(Debug, Clone)]
-pub struct PanicIntensityLaw {
+pub struct UnitMeanGammaLaw {
     cv: f64,
     gamma: Option<Gamma<f64>>,
 }
 
-impl PanicIntensityLaw {
+impl UnitMeanGammaLaw {
     /// The law of CV `cv`, configured as `field`.
     fn with_cv(field: &str, cv: f64) -> Result<Self, ParamError> {
         let gamma = if cv > 0.0 {
@@ -505,9 +505,9 @@ pub struct ScenarioLaws {
     /// Size of an institutional jump, as a fraction of a balance.
     pub jump_fraction: JumpFractionLaw,
     /// Per-path panic multiplier.
-    pub intensity: PanicIntensityLaw,
+    pub intensity: UnitMeanGammaLaw,
     /// Per-path retail mood: a factor on the whole retail mean.
-    pub mood: PanicIntensityLaw,
+    pub mood: UnitMeanGammaLaw,
 }
 
 impl ScenarioLaws {
@@ -530,8 +530,8 @@ impl ScenarioLaws {
             retail: RetailFlowLaw::new(s)?,
             arrivals,
             jump_fraction: JumpFractionLaw::new(s)?,
-            intensity: PanicIntensityLaw::with_cv("intensity_cv", s.intensity_cv)?,
-            mood: PanicIntensityLaw::with_cv("retail_weekend_cv", s.retail_weekend_cv)?,
+            intensity: UnitMeanGammaLaw::with_cv("intensity_cv", s.intensity_cv)?,
+            mood: UnitMeanGammaLaw::with_cv("retail_weekend_cv", s.retail_weekend_cv)?,
         })
     }
 }
@@ -914,7 +914,7 @@ mod tests {
 
     #[test]
     fn multiplier_grid_has_mean_near_one() {
-        let law = PanicIntensityLaw {
+        let law = UnitMeanGammaLaw {
             cv: 0.35,
             gamma: None,
         };
