@@ -511,6 +511,12 @@ pub struct MonitorConfig {
     pub group_commit_max_events: u32,
     /// Messages buffered per projection or alert subscriber before it starts missing some.
     pub subscriber_buffer: u32,
+    /// Events committed after which a snapshot is taken even if no window closed (bounds
+    /// the log a restart replays).
+    pub snapshot_every_events: u32,
+    /// Days of event time the log keeps before the newest snapshot; older segments and
+    /// snapshots are removed at a checkpoint.
+    pub store_retention_days: f64,
 }
 
 impl Default for MonitorConfig {
@@ -542,11 +548,21 @@ impl Default for MonitorConfig {
             max_event_age_days: 35.0,
             group_commit_max_events: 8_192,
             subscriber_buffer: 256,
+            snapshot_every_events: 200_000,
+            store_retention_days: 90.0,
         }
     }
 }
 
 impl MonitorConfig {
+    /// Event time over which a repeated `event_id` can still arrive, ms: the oldest event
+    /// accepted (`max_event_age_days`) plus the clock skew allowed
+    /// ([`crate::monitor::dedup`]).
+    pub fn dedup_horizon_ms(&self) -> i64 {
+        ((self.max_event_age_days * 24.0 * 60.0 + self.max_clock_skew_minutes) * 60_000.0).ceil()
+            as i64
+    }
+
     /// Checks every monitor field: addresses, the data directory, ranges and priors summing to 1.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.check_addresses().map_err(in_section("monitor"))?;
@@ -689,6 +705,16 @@ impl MonitorConfig {
                 "subscriber_buffer",
                 f64::from(self.subscriber_buffer),
                 count,
+            ),
+            bound(
+                "snapshot_every_events",
+                f64::from(self.snapshot_every_events),
+                Allowed::AtLeast(1_000.0),
+            ),
+            bound(
+                "store_retention_days",
+                self.store_retention_days,
+                Allowed::Closed(7.0, 3_660.0),
             ),
         ]
     }

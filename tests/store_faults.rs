@@ -14,6 +14,11 @@
 //! state rebuilt from the log has exactly the model's events, reserve and version, and
 //! every acknowledgement counted as accepted exactly the ids the model had not seen.
 //!
+//! Checkpoints (a new segment and a snapshot of the state) are taken at random steps,
+//! under the same faults; a recovery then reads the newest usable snapshot and the log
+//! after it, and the state rebuilt that way must equal the state of the model's whole
+//! acknowledged history replayed from scratch.
+//!
 //! Seeds: `SENTINEL_FAULT_SEEDS` (default 500) from `SENTINEL_FAULT_SEED_START` (0), or
 //! one seed with `SENTINEL_FAULT_SEED=n`; a failure prints the command replaying it.
 
@@ -32,7 +37,7 @@ use sentinel::monitor::calendar::WindowCalendar;
 use sentinel::monitor::event::{Cohort, EventKind, WithdrawalEvent};
 use sentinel::monitor::state::{MonitorState, ReservePosition};
 use sentinel::service::ingest::{Request, commit_group};
-use sentinel::store::{EventStore, Recovered, StoreError};
+use sentinel::store::{EventStore, Recovered, StoreError, StoreOptions};
 use store_support::{Faults, ManualClock, SimDisk};
 
 const OPENS_MS: i64 = 1_795_165_200_000;
@@ -59,14 +64,21 @@ fn event(id: u64) -> WithdrawalEvent {
     }
 }
 
+/// Dedup horizon of the simulated monitor, ms (ten days).
+const HORIZON_MS: i64 = 10 * 24 * 3_600_000;
+
 fn new_state() -> MonitorState {
     let calendar = WindowCalendar::new(WeekendWindow::from_config(&WindowConfig::default()));
     MonitorState::new(calendar, 1_000_000, ReservePosition::immediate(5_000_000))
+        .with_dedup_horizon_ms(HORIZON_MS)
 }
 
-/// The state the engine rebuilds from a recovered log.
+/// The state the engine rebuilds from a recovered log: its snapshot, then the tail.
 fn rebuild(recovered: &Recovered) -> MonitorState {
     let mut state = new_state();
+    if let Some(snapshot) = &recovered.snapshot {
+        state.restore(snapshot.clone());
+    }
     for e in &recovered.events {
         state.apply(e);
     }
@@ -112,15 +124,19 @@ impl Model {
         }
     }
 
-    fn rebase(recovered: &Recovered) -> Self {
+    /// The model after a recovery: the events the snapshot covers (from the model before,
+    /// which the check found equal) and the recovered tail.
+    fn rebase(before: &[WithdrawalEvent], recovered: &Recovered) -> Self {
+        let covered = recovered.snapshot_events as usize;
+        let events: Vec<WithdrawalEvent> = before[..covered]
+            .iter()
+            .chain(&recovered.events)
+            .cloned()
+            .collect();
         Self {
-            events: recovered.events.clone(),
-            ids: recovered
-                .events
-                .iter()
-                .map(|e| e.event_id.clone())
-                .collect(),
-            reserve: recovered.reserve.clone(),
+            ids: events.iter().map(|e| e.event_id.clone()).collect(),
+            events,
+            reserve: Some(rebuild(recovered).reserve().clone()),
             version: recovered.state_version,
             failed_tail: None,
         }
@@ -128,10 +144,19 @@ impl Model {
 
     /// Checks a recovered log against the acknowledged commits.
     fn check(&self, recovered: &Recovered) -> Result<(), String> {
-        let n = self.events.len();
-        if recovered.events.len() < n || recovered.events[..n] != self.events[..] {
+        let covered = recovered.snapshot_events as usize;
+        if covered > self.events.len() {
             return Err(format!(
-                "acknowledged events lost or reordered: model {n}, recovered {}",
+                "a snapshot covers {covered} events; {} were acknowledged",
+                self.events.len()
+            ));
+        }
+        let expected = &self.events[covered..];
+        let n = expected.len();
+        if recovered.events.len() < n || recovered.events[..n] != *expected {
+            return Err(format!(
+                "acknowledged events lost or reordered: model {n} after the snapshot, \
+                 recovered {}",
                 recovered.events.len()
             ));
         }
@@ -160,7 +185,7 @@ impl Model {
             }
             _ => (self.reserve.clone(), self.version),
         };
-        if recovered.reserve != reserve {
+        if rebuild(recovered).reserve() != reserve.as_ref().unwrap_or(new_state().reserve()) {
             return Err("reserve differs from the last acknowledged one".into());
         }
         if recovered.state_version != version {
@@ -181,8 +206,18 @@ fn recover(
     faults: Faults,
 ) -> Result<(EventStore, Recovered), String> {
     disk.set_faults(Faults::default());
-    let opened = EventStore::open_with(dir, Arc::new(disk.clone()), Arc::new(clock.clone()))
-        .map_err(|e| format!("recovery failed: {e}"));
+    let options = StoreOptions {
+        dedup_horizon_ms: HORIZON_MS,
+        settings_fingerprint: Some(new_state().settings_fingerprint()),
+        retention_ms: i64::MAX,
+    };
+    let opened = EventStore::open_with_options(
+        dir,
+        Arc::new(disk.clone()),
+        Arc::new(clock.clone()),
+        options,
+    )
+    .map_err(|e| format!("recovery failed: {e}"));
     disk.set_faults(faults);
     opened
 }
@@ -199,7 +234,7 @@ fn run_seed(seed: u64) -> Result<u64, String> {
     let clock = ManualClock::default();
     let dir = Path::new("/sim/data");
     let (mut store, recovered) = recover(&disk, dir, &clock, faults)?;
-    let mut model = Model::rebase(&recovered);
+    let mut model = Model::rebase(&[], &recovered);
     let mut state = Mutex::new(rebuild(&recovered));
     let steps = rng.random_range(40..120);
     for step in 0..steps {
@@ -210,9 +245,14 @@ fn run_seed(seed: u64) -> Result<u64, String> {
             let (reopened, recovered) = recover(&disk, dir, &clock, faults).map_err(fail)?;
             model.check(&recovered).map_err(fail)?;
             store = reopened;
-            model = Model::rebase(&recovered);
+            model = Model::rebase(&model.events, &recovered);
             state = Mutex::new(rebuild(&recovered));
+            same_as_whole_history(&state.lock().unwrap(), &model.events).map_err(fail)?;
             continue;
+        }
+        if rng.random_bool(0.08) {
+            let snapshot = state.lock().unwrap().snapshot();
+            let _ = store.checkpoint(&snapshot);
         }
         clock.advance(Duration::from_millis(rng.random_range(0..400)));
         let batches: Vec<Vec<WithdrawalEvent>> = (0..rng.random_range(1..4))
@@ -269,11 +309,29 @@ fn run_seed(seed: u64) -> Result<u64, String> {
     model
         .check(&recovered)
         .map_err(|e| format!("final crash: {e}"))?;
-    let rebuilt = rebuild(&recovered).inputs();
-    if rebuilt.events_total != recovered.events.len() as u64 {
-        return Err("the rebuilt state counted a recovered event twice".into());
-    }
+    let rebuilt = rebuild(&recovered);
+    let model = Model::rebase(&model.events, &recovered);
+    same_as_whole_history(&rebuilt, &model.events).map_err(|e| format!("final: {e}"))?;
     Ok(disk.injected())
+}
+
+/// Checks that `state` (rebuilt from a snapshot and a tail) is the state of `history`
+/// replayed from scratch: windows, ids in the horizon, counts.
+fn same_as_whole_history(state: &MonitorState, history: &[WithdrawalEvent]) -> Result<(), String> {
+    let mut whole = new_state();
+    for e in history {
+        whole.apply(e);
+    }
+    let (mut got, mut want) = (state.snapshot(), whole.snapshot());
+    (got.version, want.version) = (0, 0);
+    (got.reserve, want.reserve) = (want.reserve.clone(), want.reserve.clone());
+    if got != want {
+        return Err(format!(
+            "state from snapshot + tail differs from the whole history ({} vs {} events)",
+            got.events_total, want.events_total
+        ));
+    }
+    Ok(())
 }
 
 /// The events of `batches` the model has not seen, first occurrence only, in order.

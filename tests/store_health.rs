@@ -48,7 +48,9 @@ fn a_full_disk_refuses_commits_until_space_returns_and_then_writes_again() {
     let open = || EventStore::open_with(dir, Arc::new(disk.clone()), Arc::new(clock.clone()));
     let (mut store, _) = open().unwrap();
     store.commit(&[event("a")], None, 1).unwrap();
-    let before = disk.contents(&dir.join("events.log")).unwrap();
+    let before = disk
+        .contents(&sentinel::store::first_segment_path(dir))
+        .unwrap();
 
     disk.set_full(true);
     let error = store.commit(&[event("b")], None, 2).unwrap_err();
@@ -67,7 +69,11 @@ fn a_full_disk_refuses_commits_until_space_returns_and_then_writes_again() {
         matches!(&error, StoreError::NotWritable { retry_in, .. } if *retry_in == Duration::from_millis(200)),
         "the probe failed, the backoff doubled: {error}"
     );
-    assert_eq!(disk.contents(&dir.join("events.log")).unwrap(), before);
+    assert_eq!(
+        disk.contents(&sentinel::store::first_segment_path(dir))
+            .unwrap(),
+        before
+    );
 
     disk.set_full(false);
     clock.advance(Duration::from_millis(150));

@@ -6,13 +6,17 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use super::{StoreArgs, StoreCommand, load_config};
-use sentinel::store::verify::{VerifyReport, describe_end, salvage, verify};
+use sentinel::store::verify::{VerifyReport, describe_end, salvage_with, verify_with};
 
 pub(super) fn run(command: StoreCommand) -> anyhow::Result<()> {
     match command {
         StoreCommand::Verify(args) => {
             let dir = data_dir(&args)?;
-            let report = verify(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
+            let horizon_ms = load_config(args.config.as_deref())?
+                .monitor
+                .dedup_horizon_ms();
+            let report = verify_with(&dir, horizon_ms)
+                .with_context(|| format!("cannot read {}", dir.display()))?;
             print_report(&report);
             if report.is_corrupt() {
                 bail!(
@@ -26,10 +30,13 @@ pub(super) fn run(command: StoreCommand) -> anyhow::Result<()> {
         }
         StoreCommand::Salvage(args) => {
             let dir = data_dir(&args)?;
+            let horizon_ms = load_config(args.config.as_deref())?
+                .monitor
+                .dedup_horizon_ms();
             let stamp = jiff::Timestamp::now()
                 .strftime("%Y%m%dT%H%M%SZ")
                 .to_string();
-            let done = salvage(&dir, &stamp)
+            let done = salvage_with(&dir, &stamp, horizon_ms)
                 .with_context(|| format!("cannot salvage {}", dir.display()))?;
             print_report(&done.before);
             match &done.moved_to {
@@ -58,6 +65,13 @@ fn data_dir(args: &StoreArgs) -> anyhow::Result<PathBuf> {
 }
 
 fn print_report(report: &VerifyReport) {
+    println!("segments       {} read", report.segments);
+    for (name, problem) in &report.snapshots {
+        match problem {
+            None => println!("snapshot       {name} ok"),
+            Some(why) => println!("snapshot       {name} UNUSABLE: {why} (skipped at start)"),
+        }
+    }
     println!("event log      {}", report.path.display());
     println!("file           {} bytes", report.file_len);
     println!(

@@ -9,6 +9,7 @@
 
 pub mod alerts;
 pub mod calendar;
+pub mod dedup;
 pub mod estimate;
 pub mod event;
 pub mod projection;

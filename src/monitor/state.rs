@@ -12,12 +12,13 @@
 //! the event-time view (the latest window any event fell in, closed once a later event was
 //! seen) for replays and offline tests that have no clock.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::liquidity::{ReserveLayer, ReservePosition};
 use crate::monitor::calendar::{MS_PER_HOUR, WindowCalendar};
+use crate::monitor::dedup::RecentIds;
 use crate::monitor::event::{
     CountedCohort, EventKind, IDR_MINOR_PER_RUPIAH, WithdrawalEvent, classify,
 };
@@ -183,7 +184,8 @@ impl ProjectionInputs {
 pub struct MonitorState {
     calendar: WindowCalendar,
     institutional_min_idr: u64,
-    seen: HashSet<String>,
+    /// Ids accepted within the dedup horizon (see [`crate::monitor::dedup`]).
+    seen: RecentIds,
     events_total: u64,
     version: u64,
     /// Tallies of the latest [`KEPT_WINDOWS`] windows any event fell in, by opening (Unix ms).
@@ -232,13 +234,38 @@ impl MonitorState {
         Self {
             calendar,
             institutional_min_idr,
-            seen: HashSet::new(),
+            seen: RecentIds::new(i64::MAX),
             events_total: 0,
             version: 0,
             windows: BTreeMap::new(),
             latest_event_at_unix_ms: None,
             reserve,
         }
+    }
+
+    /// The same state remembering event ids only `horizon_ms` of event time back from the
+    /// latest event (max event age + clock skew; see [`crate::monitor::dedup`]). Without
+    /// it every id is remembered.
+    pub fn with_dedup_horizon_ms(mut self, horizon_ms: i64) -> Self {
+        self.seen = RecentIds::new(horizon_ms);
+        self
+    }
+
+    /// A checksum of the settings the tallies depend on (calendar, classification
+    /// threshold, dedup horizon): a snapshot taken under other settings is not reused.
+    pub fn settings_fingerprint(&self) -> u32 {
+        let settings = format!(
+            "{:?}|{}|{}",
+            self.calendar,
+            self.institutional_min_idr,
+            self.seen.horizon_ms()
+        );
+        crc32c::crc32c(settings.as_bytes())
+    }
+
+    /// Event ids remembered for duplicate detection now.
+    pub fn remembered_ids(&self) -> usize {
+        self.seen.len()
     }
 
     /// State version: the number of changes applied (events accepted + reserve changes).
@@ -251,14 +278,15 @@ impl MonitorState {
         self.version = self.version.max(version);
     }
 
-    /// Whether `event_id` was already accepted.
-    pub fn has_seen(&self, event_id: &str) -> bool {
-        self.seen.contains(event_id)
+    /// Whether an event `event_id` at `occurred_at_unix_ms` repeats one accepted within
+    /// the dedup horizon (what [`MonitorState::apply`] would call a duplicate).
+    pub fn has_seen(&self, event_id: &str, occurred_at_unix_ms: i64) -> bool {
+        self.seen.contains_at(event_id, occurred_at_unix_ms)
     }
 
     /// Applies a validated event; a repeated `event_id` changes nothing.
     pub fn apply(&mut self, event: &WithdrawalEvent) -> Applied {
-        if !self.seen.insert(event.event_id.clone()) {
+        if !self.seen.insert(&event.event_id, event.occurred_at_unix_ms) {
             return Applied::Duplicate;
         }
         self.events_total += 1;
@@ -321,7 +349,7 @@ impl MonitorState {
             }
             None => None,
         };
-        self.snapshot(window)
+        self.projection_inputs(window)
     }
 
     /// The event-time snapshot, without a clock: the latest window any event fell in,
@@ -336,10 +364,10 @@ impl MonitorState {
                     .is_some_and(|at| at >= self.calendar.closes_at(opens)),
                 ..w.clone()
             });
-        self.snapshot(window)
+        self.projection_inputs(window)
     }
 
-    fn snapshot(&self, window: Option<WindowTally>) -> ProjectionInputs {
+    fn projection_inputs(&self, window: Option<WindowTally>) -> ProjectionInputs {
         ProjectionInputs {
             version: self.version,
             events_total: self.events_total,
@@ -349,6 +377,82 @@ impl MonitorState {
             window,
             reserve: self.reserve.clone(),
         }
+    }
+}
+
+/// Everything a [`MonitorState`] holds beyond its settings, as plain data: what a store
+/// snapshot keeps so a restart reads it plus the log's tail instead of the whole log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateSnapshot {
+    /// Events accepted ever.
+    pub events_total: u64,
+    /// State version.
+    pub version: u64,
+    /// Latest event time seen, Unix ms.
+    pub latest_event_at_unix_ms: Option<i64>,
+    /// The reserve.
+    pub reserve: ReservePosition,
+    /// Tallies of the kept windows, oldest first.
+    pub windows: Vec<WindowTally>,
+    /// Ids remembered for duplicate detection, with their event times (Unix ms).
+    pub recent_ids: Vec<(String, i64)>,
+    /// [`MonitorState::settings_fingerprint`] of the state it was taken from.
+    pub settings_fingerprint: u32,
+}
+
+impl MonitorState {
+    /// The state as plain data.
+    pub fn snapshot(&self) -> StateSnapshot {
+        StateSnapshot {
+            events_total: self.events_total,
+            version: self.version,
+            latest_event_at_unix_ms: self.latest_event_at_unix_ms,
+            reserve: self.reserve.clone(),
+            windows: self.windows.values().cloned().collect(),
+            recent_ids: self.sorted_recent_ids(),
+            settings_fingerprint: self.settings_fingerprint(),
+        }
+    }
+
+    /// Ids inside the dedup horizon by (event time, id): the same bytes for the same state.
+    fn sorted_recent_ids(&self) -> Vec<(String, i64)> {
+        let mut ids: Vec<(String, i64)> = self
+            .seen
+            .entries()
+            .map(|(id, at)| (id.to_owned(), at))
+            .collect();
+        ids.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        ids
+    }
+
+    /// Replaces everything but the settings with `snapshot` (taken under the same
+    /// settings: check [`StateSnapshot::settings_fingerprint`] first).
+    pub fn restore(&mut self, snapshot: StateSnapshot) {
+        self.events_total = snapshot.events_total;
+        self.version = snapshot.version;
+        self.latest_event_at_unix_ms = snapshot.latest_event_at_unix_ms;
+        self.reserve = snapshot.reserve;
+        self.windows = snapshot
+            .windows
+            .into_iter()
+            .map(|w| (w.opens_at_unix_ms, w))
+            .collect();
+        self.seen = RecentIds::restore(
+            self.seen.horizon_ms(),
+            snapshot.latest_event_at_unix_ms,
+            snapshot.recent_ids,
+        );
+    }
+
+    /// Opening of the latest window (with events) that a later event has closed, Unix ms:
+    /// when it changes, a window's tallies are final and a snapshot is worth taking.
+    pub fn latest_closed_window(&self) -> Option<i64> {
+        let latest = self.latest_event_at_unix_ms?;
+        self.windows
+            .keys()
+            .rev()
+            .copied()
+            .find(|&opens| self.calendar.closes_at(opens) <= latest)
     }
 }
 
@@ -455,6 +559,40 @@ mod tests {
         let during = s.inputs_at(OPENS_MS + 10 * MS_PER_HOUR);
         assert!(!during.window.as_ref().unwrap().closed);
         assert_eq!(during.headroom_idr(), 10_000 - 150);
+    }
+
+    #[test]
+    fn a_snapshot_plus_the_tail_is_the_state_of_the_whole_log() {
+        let horizon_ms = 9 * 24 * MS_PER_HOUR;
+        let fresh = || state().with_dedup_horizon_ms(horizon_ms);
+        let events: Vec<WithdrawalEvent> = (0..3_000_i64)
+            .map(|i| {
+                let cohort = [Cohort::Retail, Cohort::Unspecified][(i % 7 == 0) as usize];
+                let id = format!("e{}", i - (i % 5 == 4) as i64 * 3);
+                event(&id, (i as f64) * 0.9 - 30.0, 40 + i % 1_300, cohort)
+            })
+            .collect();
+        let mut whole = fresh();
+        let applied: Vec<Applied> = events.iter().map(|e| whole.apply(e)).collect();
+        assert!(applied.contains(&Applied::Duplicate) && whole.remembered_ids() < 2_000);
+        for cut in [0, 1, 777, 1_500, 2_999, 3_000] {
+            let mut head = fresh();
+            events[..cut].iter().for_each(|e| {
+                head.apply(e);
+            });
+            let mut resumed = fresh();
+            resumed.restore(head.snapshot());
+            for (event, expected) in events[cut..].iter().zip(&applied[cut..]) {
+                assert_eq!(
+                    resumed.apply(event),
+                    *expected,
+                    "cut {cut}, {}",
+                    event.event_id
+                );
+            }
+            assert_eq!(resumed.snapshot(), whole.snapshot(), "cut {cut}");
+            assert_eq!(resumed.inputs(), whole.inputs(), "cut {cut}");
+        }
     }
 
     fn event_minor(id: &str, amount_minor: i64) -> WithdrawalEvent {

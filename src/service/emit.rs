@@ -39,8 +39,12 @@ impl CalendarLoaded<'_> {
 
 /// The state was rebuilt from the event log at start.
 pub(super) struct StateRebuilt<'a> {
-    /// Events replayed.
+    /// Events replayed after the snapshot.
     pub events: usize,
+    /// Events the snapshot read at the start covers (0 without one).
+    pub snapshot_events: u64,
+    /// Snapshots that could not be used, with the reasons.
+    pub skipped_snapshots: &'a [String],
     /// State version after the replay.
     pub state_version: u64,
     /// The reserve position in force.
@@ -66,8 +70,12 @@ impl StateRebuilt<'_> {
             );
             observer.on_store_tail_truncated(1, tail.bytes);
         }
+        for skipped in self.skipped_snapshots {
+            warn!(message = "snapshot not used; an older one or the log was read", reason = %skipped);
+        }
         info!(
             message = "state rebuilt from the event log",
+            snapshot_events = self.snapshot_events,
             events = self.events,
             state_version = self.state_version,
             total_reserve_idr = self.reserve.total_idr()

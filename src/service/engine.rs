@@ -6,6 +6,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::{info, warn};
 
 use super::alert_hub::AlertHub;
+use super::checkpoint::CheckpointPolicy;
 use super::clock::{SystemClock, WallClock};
 use super::emit::{CalendarLoaded, EventRejected, ReserveRejected, StateRebuilt};
 use super::sequencer::{COMMAND_QUEUE, Command, run_sequencer};
@@ -21,7 +22,7 @@ use crate::monitor::projection::Projector;
 use crate::monitor::state::{MonitorState, ProjectionInputs, RailsNow, ReservePosition};
 use crate::store::alerts::AlertLedger;
 use crate::store::io::{FsIo, MonotonicClock, StoreIo, SystemMonotonic};
-use crate::store::{EventStore, Recovered};
+use crate::store::{EventStore, Recovered, StoreOptions};
 
 /// What the sequencer, projector and clock share.
 pub(super) struct Inner {
@@ -68,17 +69,35 @@ impl StoreAccess {
     }
 }
 
-/// The state of `recovered` replayed over the config's calendar and reserve.
-fn rebuild_state(config: &Config, calendar: WindowCalendar, recovered: &Recovered) -> MonitorState {
-    let reserve = recovered
-        .reserve
-        .clone()
-        .unwrap_or_else(|| ReservePosition::immediate(config.monitor.initial_reserve_idr));
-    let mut state = MonitorState::new(
+/// An empty state over the config's calendar, classification threshold, dedup horizon
+/// and initial reserve.
+fn empty_state(config: &Config, calendar: WindowCalendar) -> MonitorState {
+    MonitorState::new(
         calendar,
         config.monitor.unspecified_institutional_min_idr,
-        reserve,
-    );
+        ReservePosition::immediate(config.monitor.initial_reserve_idr),
+    )
+    .with_dedup_horizon_ms(config.monitor.dedup_horizon_ms())
+}
+
+/// The store's options for `state`'s settings and the config's retention.
+fn store_options(config: &Config, state: &MonitorState) -> StoreOptions {
+    StoreOptions {
+        dedup_horizon_ms: config.monitor.dedup_horizon_ms(),
+        settings_fingerprint: Some(state.settings_fingerprint()),
+        retention_ms: (config.monitor.store_retention_days * MS_PER_DAY as f64) as i64,
+    }
+}
+
+/// `state` (empty) brought to what `recovered` holds: its snapshot, then the events and
+/// the reserve after it.
+fn rebuild_state(mut state: MonitorState, recovered: &Recovered) -> MonitorState {
+    if let Some(snapshot) = &recovered.snapshot {
+        state.restore(snapshot.clone());
+    }
+    if let Some(reserve) = &recovered.reserve {
+        state.set_reserve(reserve.clone());
+    }
     for event in &recovered.events {
         state.apply(event);
     }
@@ -135,11 +154,16 @@ impl Engine {
         let projector = Projector::with_horizon(&config, users, calendar.max_window_hours())
             .map_err(crate::config::ConfigError::from)?;
         let data_dir = std::path::Path::new(&config.monitor.data_dir);
-        let (store, recovered) = EventStore::open_with(data_dir, store_io.io, store_io.clock)?;
-        let state = rebuild_state(&config, calendar, &recovered);
+        let empty = empty_state(&config, calendar);
+        let options = store_options(&config, &empty);
+        let (store, recovered) =
+            EventStore::open_with_options(data_dir, store_io.io, store_io.clock, options)?;
+        let state = rebuild_state(empty, &recovered);
         let rails = RailsNow::at(state.calendar(), clock.now_unix_ms());
         StateRebuilt {
             events: recovered.events.len(),
+            snapshot_events: recovered.snapshot_events,
+            skipped_snapshots: &recovered.skipped_snapshots,
             state_version: state.version(),
             reserve: state.reserve(),
             events_in_log: store.len(),
@@ -171,10 +195,15 @@ impl Engine {
             config,
         });
         let max_group = inner.config.monitor.group_commit_max_events as usize;
+        let checkpoints = CheckpointPolicy::new(
+            u64::from(inner.config.monitor.snapshot_every_events),
+            recovered.snapshot_events,
+            lock(&inner.state).latest_closed_window(),
+        );
         let worker = Arc::clone(&inner);
         let handle = std::thread::Builder::new()
             .name("sentinel-sequencer".into())
-            .spawn(move || run_sequencer(&worker, store, receiver, max_group))
+            .spawn(move || run_sequencer(&worker, store, receiver, max_group, checkpoints))
             .map_err(|e| EngineError::Commit(format!("cannot start the sequencer thread: {e}")))?;
         *lock(&inner.sequencer) = Some(handle);
         Ok(Self { inner })

@@ -48,7 +48,7 @@ fn plan(state: &MonitorState, group: &[Request<'_>]) -> GroupOutcome {
             Request::Events(events) => {
                 for event in *events {
                     let id = event.event_id.as_str();
-                    if state.has_seen(id) || !in_group.insert(id) {
+                    if state.has_seen(id, event.occurred_at_unix_ms) || !in_group.insert(id) {
                         counts.duplicates += 1;
                     } else {
                         counts.accepted += 1;

@@ -10,6 +10,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkpoint::{CheckpointPolicy, checkpoint_if_due};
 use super::emit::{CommitFailed, EventsCommitted, ReserveSet, StoreWritability};
 use super::engine::Inner;
 use super::ingest::{Request, commit_group};
@@ -41,7 +42,9 @@ pub(super) fn run_sequencer(
     mut store: EventStore,
     mut receiver: mpsc::Receiver<Command>,
     max_group: usize,
+    mut checkpoints: CheckpointPolicy,
 ) {
+    checkpoint_if_due(inner, &mut store, &mut checkpoints);
     while let Some(first) = receiver.blocking_recv() {
         let mut group = vec![first];
         let mut events = command_events(&group[0]);
@@ -59,6 +62,7 @@ pub(super) fn run_sequencer(
             let _ = store.try_repair();
         } else {
             commit_commands(inner, &mut store, group);
+            checkpoint_if_due(inner, &mut store, &mut checkpoints);
         }
         publish_health(inner, &store);
     }

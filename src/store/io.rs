@@ -31,6 +31,14 @@ pub trait StoreIo: Send + Sync {
     /// Opens `path` for reading and appending, creating it empty if missing. Returns the
     /// file and whether it was created (the caller then fsyncs the directory).
     fn open(&self, path: &Path) -> io::Result<(Box<dyn LogFile>, bool)>;
+    /// Opens an existing `path` for reading only.
+    fn open_existing(&self, path: &Path) -> io::Result<Box<dyn LogFile>>;
+    /// Names of the files in `dir`.
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>>;
+    /// Renames `from` to `to`, replacing `to` (durable after [`StoreIo::sync_dir`]).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes the file `path` (durable after [`StoreIo::sync_dir`]).
+    fn remove(&self, path: &Path) -> io::Result<()>;
     /// Makes the directory entries of `dir` durable (fsync of the directory).
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
     /// Checks that `dir` takes a small durable write: writes and fsyncs a probe file and
@@ -60,6 +68,29 @@ impl StoreIo for FsIo {
             .create(true)
             .open(path)?;
         Ok((Box::new(FsFile { file }), created))
+    }
+
+    fn open_existing(&self, path: &Path) -> io::Result<Box<dyn LogFile>> {
+        let file = OpenOptions::new().read(true).open(path)?;
+        Ok(Box::new(FsFile { file }))
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            if let Some(name) = entry?.file_name().to_str() {
+                names.push(name.to_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        std::fs::rename(from, to)
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        std::fs::remove_file(path)
     }
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {

@@ -33,23 +33,29 @@ pub mod alerts;
 pub mod frame;
 pub mod io;
 pub mod record;
+pub mod segments;
+pub mod snapshot;
 pub mod verify;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use prost::Message;
 
-use self::frame::{HEADER_LEN, ScanEnd, encode_frame, file_header, scan};
+use self::frame::{HEADER_LEN, ScanEnd, encode_frame, file_header};
 use self::io::{FsIo, LogFile, MonotonicClock, StoreIo, SystemMonotonic};
 use self::record::{CommitRecord, EventRecord, ReserveRecord};
+use self::segments::{Chain, Listing, ReplayBase, replay_chain, segment_file_name};
+use self::snapshot::{read_snapshot, snapshot_file_name};
+use crate::monitor::dedup::RecentIds;
 use crate::monitor::event::WithdrawalEvent;
-use crate::monitor::state::ReservePosition;
+use crate::monitor::state::{ReservePosition, StateSnapshot};
 
-/// File name of the event log inside the data directory.
-pub const LOG_FILE: &str = "events.log";
+/// File name of the first segment of the event log inside the data directory.
+pub fn first_segment_path(dir: &Path) -> PathBuf {
+    dir.join(segment_file_name(0))
+}
 /// File name of the store of versions before the own log (redb); refused if present.
 pub const LEGACY_REDB_FILE: &str = "sentinel.redb";
 
@@ -137,9 +143,16 @@ pub struct TruncatedTail {
 /// What the log held on open.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recovered {
-    /// Every accepted event, in acceptance order.
+    /// The state after the first `snapshot_events` events, when a snapshot was used.
+    pub snapshot: Option<StateSnapshot>,
+    /// Events the snapshot covers (0 without one).
+    pub snapshot_events: u64,
+    /// Snapshots that could not be used, each with the reason (an older one or the whole
+    /// log was read instead).
+    pub skipped_snapshots: Vec<String>,
+    /// Every accepted event after the snapshot (all of them without one), in log order.
     pub events: Vec<WithdrawalEvent>,
-    /// The last reserve position set, if any.
+    /// The last reserve position set after the snapshot, if any.
     pub reserve: Option<ReservePosition>,
     /// The monitor state version after the last commit (0 for a new log).
     pub state_version: u64,
@@ -208,7 +221,11 @@ pub struct EventStore {
     file: Option<Box<dyn LogFile>>,
     /// Bytes of the log known durable (the end of the last committed record).
     durable_len: u64,
+    /// Events in the log (all segments, removed ones included).
     events: u64,
+    /// First event of the active (last) segment.
+    active_first: u64,
+    options: StoreOptions,
     /// Why writes fail, while they do.
     failure: Option<String>,
     backoff: Backoff,
@@ -226,78 +243,212 @@ impl std::fmt::Debug for EventStore {
     }
 }
 
-/// The log's contents as replayed (shared by open, verify and salvage).
-pub(crate) struct Replayed {
-    pub scan: frame::Scan,
-    pub recovered: Recovered,
+/// Settings of the store beyond its directory (see `assumptions.md`, `monitor.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Event-time span over which a repeated `event_id` is a duplicate, ms (`i64::MAX`:
+    /// the whole log); the monitor state uses the same ([`crate::monitor::dedup`]).
+    pub dedup_horizon_ms: i64,
+    /// The settings fingerprint a snapshot must carry to be used
+    /// ([`crate::monitor::state::MonitorState::settings_fingerprint`]); `None` reads no
+    /// snapshot and replays the whole log.
+    pub settings_fingerprint: Option<u32>,
+    /// Event time kept before the newest snapshot's latest event, ms: older segments and
+    /// snapshots are removed at a checkpoint (`i64::MAX` keeps everything).
+    pub retention_ms: i64,
 }
 
-/// Reads every record of `file`, checking checksums, decoding, sequence and event ids.
-/// A duplicate `event_id` turns the scan's end into [`ScanEnd::Corrupt`] at the record
-/// that repeats it (whose offset becomes the valid length).
-pub(crate) fn replay(file: &mut dyn LogFile) -> std::io::Result<Replayed> {
-    let mut recovered = Recovered::default();
-    let mut starts: Vec<(usize, u64)> = Vec::new();
-    let mut visit = |offset: u64, payload: &[u8]| -> Result<(), String> {
-        let commit = CommitRecord::decode(payload).map_err(|e| format!("undecodable: {e}"))?;
-        let expected = recovered.events.len() as u64;
-        if commit.first_event != expected {
-            return Err(format!(
-                "out of sequence: starts at event {} where the log holds {expected}",
-                commit.first_event
-            ));
+impl Default for StoreOptions {
+    /// Every id deduplicated, no snapshot read, nothing removed.
+    fn default() -> Self {
+        Self {
+            dedup_horizon_ms: i64::MAX,
+            settings_fingerprint: None,
+            retention_ms: i64::MAX,
         }
-        if commit.state_version <= recovered.state_version {
-            return Err(format!(
-                "state version {} does not follow {}",
-                commit.state_version, recovered.state_version
-            ));
-        }
-        starts.push((recovered.events.len(), offset));
-        for event in commit.events {
-            recovered.events.push(event.into_event()?);
-        }
-        if let Some(reserve) = commit.reserve {
-            recovered.reserve = Some(reserve.into_reserve());
-        }
-        recovered.state_version = commit.state_version;
-        Ok(())
-    };
-    let mut scan = scan(file, &mut visit)?;
-    if let Some((index, first)) = first_duplicate(&recovered.events) {
-        let record = starts.partition_point(|&(start, _)| start <= index);
-        let first_record = starts.partition_point(|&(start, _)| start <= first);
-        let (start, offset) = starts[record - 1];
-        let reason = format!(
-            "duplicate event_id {:?} (already stored by record {first_record})",
-            recovered.events[index].event_id
-        );
-        recovered.events.truncate(start);
-        scan.valid_len = offset;
-        scan.records = record as u64 - 1;
-        scan.end = ScanEnd::Corrupt(frame::BadFrame {
-            offset,
-            record: record as u64,
-            reason,
-        });
     }
-    Ok(Replayed { scan, recovered })
 }
 
-/// The first event whose id appeared before, and the index of that first appearance.
-fn first_duplicate(events: &[WithdrawalEvent]) -> Option<(usize, usize)> {
-    let mut seen = HashSet::with_capacity(events.len());
-    let index = events
-        .iter()
-        .position(|e| !seen.insert(e.event_id.as_str()))?;
-    let id = &events[index].event_id;
-    let first = events.iter().position(|e| &e.event_id == id)?;
-    Some((index, first))
+/// What a checkpoint did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The snapshot written.
+    pub snapshot: PathBuf,
+    /// Events it covers.
+    pub events: u64,
+    /// Segment and snapshot files removed by retention.
+    pub removed_files: Vec<PathBuf>,
+    /// Why retention could not remove what it should have, if it failed (the checkpoint
+    /// itself stands).
+    pub retention_error: Option<String>,
+}
+
+/// A chain replayed after a snapshot: the chain, the snapshot used (events it covers and
+/// the state) and the reasons other snapshots were skipped.
+type FromSnapshot = (Chain, Option<(u64, StateSnapshot)>, Vec<String>);
+
+/// The chain replayed from the newest usable snapshot (or from the first event), and the
+/// snapshot and skipped ones.
+fn replay_from_snapshots(
+    io: &dyn StoreIo,
+    dir: &Path,
+    listing: &Listing,
+    options: &StoreOptions,
+) -> std::io::Result<FromSnapshot> {
+    let mut skipped = Vec::new();
+    let oldest_segment = listing.segments.first().copied().unwrap_or(0);
+    let candidates = options
+        .settings_fingerprint
+        .map_or(&[][..], |_| &listing.snapshots[..]);
+    for &first_event in candidates.iter().rev() {
+        let name = snapshot_file_name(first_event);
+        let loaded = match read_snapshot(io, &dir.join(&name)) {
+            Ok(loaded) if first_event < oldest_segment => {
+                skipped.push(format!("{name}: the segments after it were removed"));
+                drop(loaded);
+                continue;
+            }
+            Ok(loaded) => loaded,
+            Err(reason) => {
+                skipped.push(format!("{name}: {reason}"));
+                continue;
+            }
+        };
+        if Some(loaded.state.settings_fingerprint) != options.settings_fingerprint {
+            skipped.push(format!("{name}: taken under other settings"));
+            continue;
+        }
+        let base = ReplayBase {
+            base_event: first_event,
+            ids: RecentIds::restore(
+                options.dedup_horizon_ms,
+                loaded.state.latest_event_at_unix_ms,
+                loaded.state.recent_ids.iter().cloned(),
+            ),
+            state_version: loaded.state.version,
+        };
+        let chain = replay_chain(io, dir, &listing.segments, base)?;
+        if chain.broken.is_none() && chain.log_events < first_event {
+            skipped.push(format!("{name}: the log ends before it"));
+            continue;
+        }
+        return Ok((chain, Some((first_event, loaded.state)), skipped));
+    }
+    let base = ReplayBase {
+        base_event: 0,
+        ids: RecentIds::new(options.dedup_horizon_ms),
+        state_version: 0,
+    };
+    Ok((
+        replay_chain(io, dir, &listing.segments, base)?,
+        None,
+        skipped,
+    ))
+}
+
+/// Removes the last segment when it holds no record and starts before the end of the one
+/// before it: what a checkpoint that failed while starting a segment leaves.
+fn drop_empty_stray_segment(
+    io: &dyn StoreIo,
+    dir: &Path,
+    listing: &mut Listing,
+) -> std::io::Result<()> {
+    if listing.segments.len() < 2 {
+        return Ok(());
+    }
+    let Some(&last) = listing.segments.last() else {
+        return Ok(());
+    };
+    let path = dir.join(segment_file_name(last));
+    if io.open_existing(&path)?.size()? > HEADER_LEN {
+        return Ok(());
+    }
+    io.remove(&path)?;
+    io.sync_dir(dir)?;
+    listing.segments.pop();
+    Ok(())
+}
+
+/// Creates `dir` if missing (fsyncing its parent) and refuses a store of an older version.
+fn prepare_dir(io: &dyn StoreIo, dir: &Path) -> Result<(), StoreError> {
+    let dir_err = |source| StoreError::Directory {
+        path: dir.to_owned(),
+        source,
+    };
+    if !dir.is_dir() {
+        io.create_dir_all(dir).map_err(dir_err)?;
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            io.sync_dir(parent).map_err(dir_err)?;
+        }
+    }
+    let legacy = dir.join(LEGACY_REDB_FILE);
+    if legacy.exists() {
+        return Err(StoreError::Legacy { path: legacy });
+    }
+    Ok(())
+}
+
+/// The error for a log whose first segments were removed with no usable snapshot left.
+fn no_base(dir: &Path, listing: &Listing, skipped: &[String]) -> StoreError {
+    let first = listing.segments.first().copied().unwrap_or(0);
+    StoreError::LogCorrupt {
+        path: dir.join(segment_file_name(first)),
+        dir: dir.to_owned(),
+        offset: 0,
+        record: 0,
+        reason: format!(
+            "the log starts at event {first} (earlier segments were removed by retention) and \
+             no snapshot can stand for them{}",
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", skipped.join("; "))
+            }
+        ),
+    }
+}
+
+/// Cuts a torn tail of the last segment (`file`); any other break refuses the open.
+fn settle_break(
+    chain: &Chain,
+    dir: &Path,
+    segment_count: usize,
+    file: &mut dyn LogFile,
+) -> Result<Option<TruncatedTail>, StoreError> {
+    let Some(broken) = &chain.broken else {
+        return Ok(None);
+    };
+    let corrupt = |bad: &frame::BadFrame| StoreError::LogCorrupt {
+        path: broken.path.clone(),
+        dir: dir.to_owned(),
+        offset: bad.offset,
+        record: bad.record,
+        reason: bad.reason.clone(),
+    };
+    match &broken.end {
+        ScanEnd::TornTail(bad) if broken.segment + 1 == segment_count => {
+            let scan = segments::last_scan(chain).ok_or_else(|| corrupt(bad))?;
+            let io_err = |source| StoreError::Io {
+                path: broken.path.clone(),
+                source,
+            };
+            file.truncate(scan.valid_len).map_err(io_err)?;
+            file.sync().map_err(io_err)?;
+            Ok(Some(TruncatedTail {
+                offset: scan.valid_len,
+                bytes: scan.file_len - scan.valid_len,
+                record: bad.record,
+                reason: bad.reason.clone(),
+            }))
+        }
+        ScanEnd::TornTail(bad) | ScanEnd::Corrupt(bad) => Err(corrupt(bad)),
+        ScanEnd::Clean => Ok(None),
+    }
 }
 
 impl EventStore {
     /// Opens (or creates) the log in `dir` on the real file system and reads everything
-    /// it holds.
+    /// it holds (no snapshot, every id deduplicated).
     pub fn open(dir: &Path) -> Result<(Self, Recovered), StoreError> {
         Self::open_with(dir, Arc::new(FsIo), Arc::new(SystemMonotonic::default()))
     }
@@ -308,21 +459,33 @@ impl EventStore {
         io: Arc<dyn StoreIo>,
         clock: Arc<dyn MonotonicClock>,
     ) -> Result<(Self, Recovered), StoreError> {
-        let dir_err = |source| StoreError::Directory {
+        Self::open_with_options(dir, io, clock, StoreOptions::default())
+    }
+
+    /// [`EventStore::open_with`] with `options`: the newest usable snapshot and the
+    /// segments after it are read; an unusable snapshot is skipped (and reported) for an
+    /// older one or the whole log.
+    pub fn open_with_options(
+        dir: &Path,
+        io: Arc<dyn StoreIo>,
+        clock: Arc<dyn MonotonicClock>,
+        options: StoreOptions,
+    ) -> Result<(Self, Recovered), StoreError> {
+        prepare_dir(io.as_ref(), dir)?;
+        let dir_io = |source| StoreError::Io {
             path: dir.to_owned(),
             source,
         };
-        if !dir.is_dir() {
-            io.create_dir_all(dir).map_err(dir_err)?;
-            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-                io.sync_dir(parent).map_err(dir_err)?;
-            }
+        let mut listing = segments::list(io.as_ref(), dir).map_err(dir_io)?;
+        drop_empty_stray_segment(io.as_ref(), dir, &mut listing).map_err(dir_io)?;
+        if listing.segments.is_empty() {
+            listing.segments.push(0);
         }
-        let legacy = dir.join(LEGACY_REDB_FILE);
-        if legacy.exists() {
-            return Err(StoreError::Legacy { path: legacy });
+        if listing.segments[0] != 0 && options.settings_fingerprint.is_none() {
+            return Err(no_base(dir, &listing, &[]));
         }
-        let path = dir.join(LOG_FILE);
+        let active_first = *listing.segments.last().unwrap_or(&0);
+        let path = dir.join(segment_file_name(active_first));
         let io_err = |source| StoreError::Io {
             path: path.clone(),
             source,
@@ -331,43 +494,39 @@ impl EventStore {
         if created {
             io.sync_dir(dir).map_err(io_err)?;
         }
-        let Replayed {
-            scan,
-            mut recovered,
-        } = replay(file.as_mut()).map_err(io_err)?;
-        match scan.end {
-            ScanEnd::Clean => {}
-            ScanEnd::TornTail(bad) => {
-                recovered.truncated_tail = Some(TruncatedTail {
-                    offset: scan.valid_len,
-                    bytes: scan.file_len - scan.valid_len,
-                    record: bad.record,
-                    reason: bad.reason,
-                });
-                file.truncate(scan.valid_len).map_err(io_err)?;
-                file.sync().map_err(io_err)?;
-            }
-            ScanEnd::Corrupt(bad) => {
-                return Err(StoreError::LogCorrupt {
-                    path,
-                    dir: dir.to_owned(),
-                    offset: bad.offset,
-                    record: bad.record,
-                    reason: bad.reason,
-                });
-            }
+        let (chain, snapshot, skipped) =
+            replay_from_snapshots(io.as_ref(), dir, &listing, &options).map_err(dir_io)?;
+        if snapshot.is_none() && listing.segments[0] != 0 {
+            return Err(no_base(dir, &listing, &skipped));
         }
-        if scan.valid_len < HEADER_LEN {
+        let truncated_tail = settle_break(&chain, dir, listing.segments.len(), file.as_mut())?;
+        let valid_len = match &truncated_tail {
+            Some(tail) => tail.offset,
+            None => segments::last_scan(&chain).map_or(0, |s| s.valid_len),
+        };
+        if valid_len < HEADER_LEN {
             file.truncate(0).map_err(io_err)?;
             file.append(&file_header()).map_err(io_err)?;
             file.sync().map_err(io_err)?;
         }
+        let (snapshot_events, snapshot) = snapshot.map_or((0, None), |(e, s)| (e, Some(s)));
+        let recovered = Recovered {
+            snapshot,
+            snapshot_events,
+            skipped_snapshots: skipped,
+            events: chain.events,
+            reserve: chain.reserve,
+            state_version: chain.state_version,
+            truncated_tail,
+        };
         let store = Self {
             io,
             clock,
             dir: dir.to_owned(),
-            durable_len: scan.valid_len.max(HEADER_LEN),
-            events: recovered.events.len() as u64,
+            durable_len: valid_len.max(HEADER_LEN),
+            events: chain.log_events,
+            active_first,
+            options,
             path,
             file: Some(file),
             failure: None,
@@ -460,6 +619,109 @@ impl EventStore {
                 })
             }
         }
+    }
+
+    /// Starts a new segment at the current event count and writes the snapshot of `state`
+    /// (the state after every committed event) beside it, then removes the segments and
+    /// snapshots older than the retention. Call between commits. An `Err` leaves the
+    /// store as writable as it was: a missing snapshot only means a longer replay.
+    pub fn checkpoint(&mut self, state: &StateSnapshot) -> Result<Checkpoint, StoreError> {
+        if let Some(reason) = &self.failure {
+            return Err(StoreError::NotWritable {
+                reason: reason.clone(),
+                retry_in: self.backoff.wait(self.clock.now()),
+            });
+        }
+        if state.events_total != self.events {
+            return Err(StoreError::Corrupt {
+                key: "snapshot".to_owned(),
+                reason: format!(
+                    "the state holds {} events but the log {}",
+                    state.events_total, self.events
+                ),
+            });
+        }
+        if self.events > self.active_first {
+            self.start_segment()?;
+        }
+        let snapshot = snapshot::write_snapshot(self.io.as_ref(), &self.dir, self.events, state)
+            .map_err(|source| StoreError::Io {
+                path: self.dir.join(snapshot_file_name(self.events)),
+                source,
+            })?;
+        let mut checkpoint = Checkpoint {
+            snapshot,
+            events: self.events,
+            removed_files: Vec::new(),
+            retention_error: None,
+        };
+        if let Some(latest) = state.latest_event_at_unix_ms {
+            let cutoff = latest.saturating_sub(self.options.retention_ms);
+            if let Err(error) = self.remove_expired(cutoff, &mut checkpoint.removed_files) {
+                checkpoint.retention_error = Some(error.to_string());
+            }
+        }
+        Ok(checkpoint)
+    }
+
+    /// Creates the segment starting at the current event count (header fsynced, directory
+    /// fsynced) and makes it the active one; on failure removes what it created.
+    fn start_segment(&mut self) -> Result<(), StoreError> {
+        let path = self.dir.join(segment_file_name(self.events));
+        let created = (|| {
+            let (mut file, _) = self.io.open(&path)?;
+            file.truncate(0)?;
+            file.append(&file_header())?;
+            file.sync()?;
+            self.io.sync_dir(&self.dir)?;
+            Ok(file)
+        })();
+        match created {
+            Ok(file) => {
+                self.file = Some(file);
+                self.path = path;
+                self.active_first = self.events;
+                self.durable_len = HEADER_LEN;
+                Ok(())
+            }
+            Err(source) => {
+                let _ = self.io.remove(&path);
+                let _ = self.io.sync_dir(&self.dir);
+                Err(StoreError::Io { path, source })
+            }
+        }
+    }
+
+    /// Removes the snapshots older than the newest one whose events all precede `cutoff`
+    /// (Unix ms), and the segments wholly before it. Never the active segment.
+    fn remove_expired(&mut self, cutoff: i64, removed: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        let listing = segments::list(self.io.as_ref(), &self.dir)?;
+        let mut base = None;
+        for &events in listing.snapshots.iter().rev() {
+            let path = self.dir.join(snapshot_file_name(events));
+            let meta = snapshot::read_snapshot_meta(self.io.as_ref(), &path);
+            if meta.is_ok_and(|m| m.latest_event_at_unix_ms.is_some_and(|l| l < cutoff)) {
+                base = Some(events);
+                break;
+            }
+        }
+        let Some(base) = base else {
+            return Ok(());
+        };
+        let old_snapshots = listing.snapshots.iter().filter(|&&e| e < base);
+        let mut paths: Vec<PathBuf> = old_snapshots
+            .map(|&e| self.dir.join(snapshot_file_name(e)))
+            .collect();
+        for pair in listing.segments.windows(2) {
+            if pair[1] <= base && pair[0] < self.active_first {
+                paths.push(self.dir.join(segment_file_name(pair[0])));
+            }
+        }
+        for path in paths {
+            self.io.remove(&path)?;
+            removed.push(path);
+        }
+        self.io.sync_dir(&self.dir)
     }
 
     /// Records a failed write: cuts the file back to the durable length (dropping the

@@ -4,7 +4,7 @@
 //! record on replay). Field numbers are the on-disk format: never reuse one.
 
 use crate::monitor::event::{Cohort, EventKind, WithdrawalEvent};
-use crate::monitor::state::{ReserveLayer, ReservePosition};
+use crate::monitor::state::{ReserveLayer, ReservePosition, WindowTally};
 
 /// One commit (one frame of the log).
 #[derive(Clone, PartialEq, prost::Message)]
@@ -154,5 +154,133 @@ impl ReserveRecord {
                 .collect(),
             proprietary_capital_idr: self.proprietary_capital_idr,
         }
+    }
+}
+
+/// The leading frame of a snapshot file: enough to decide retention without reading the
+/// state.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SnapshotMeta {
+    /// Events of the log the snapshot covers.
+    #[prost(uint64, tag = "1")]
+    pub first_event: u64,
+    /// Latest event time among them, Unix ms.
+    #[prost(int64, optional, tag = "2")]
+    pub latest_event_at_unix_ms: Option<i64>,
+    /// Checksum of the settings the tallies depend on.
+    #[prost(uint32, tag = "3")]
+    pub settings_fingerprint: u32,
+}
+
+/// A snapshot of the monitor state (see [`super::snapshot`]).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SnapshotRecord {
+    /// Events of the log the snapshot covers.
+    #[prost(uint64, tag = "1")]
+    pub first_event: u64,
+    /// State version after those events.
+    #[prost(uint64, tag = "2")]
+    pub state_version: u64,
+    /// Checksum of the settings the tallies depend on.
+    #[prost(uint32, tag = "3")]
+    pub settings_fingerprint: u32,
+    /// Events accepted ever.
+    #[prost(uint64, tag = "4")]
+    pub events_total: u64,
+    /// Latest event time seen, Unix ms.
+    #[prost(int64, optional, tag = "5")]
+    pub latest_event_at_unix_ms: Option<i64>,
+    /// The reserve.
+    #[prost(message, optional, tag = "6")]
+    pub reserve: Option<ReserveRecord>,
+    /// Tallies of the kept windows, oldest first.
+    #[prost(message, repeated, tag = "7")]
+    pub windows: Vec<WindowRecord>,
+    /// Ids inside the dedup horizon.
+    #[prost(string, repeated, tag = "8")]
+    pub recent_ids: Vec<String>,
+    /// Their event times, Unix ms (same order).
+    #[prost(int64, repeated, tag = "9")]
+    pub recent_times_unix_ms: Vec<i64>,
+}
+
+/// One window's tallies. IDR minor-unit sums are u128 in memory, stored as low and high
+/// 64-bit halves.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct WindowRecord {
+    /// When the rails closed, Unix ms.
+    #[prost(int64, tag = "1")]
+    pub opens_at_unix_ms: i64,
+    /// Latest event time inside the window, Unix ms.
+    #[prost(int64, tag = "2")]
+    pub latest_at_unix_ms: i64,
+    /// An event after the window's end was seen.
+    #[prost(bool, tag = "3")]
+    pub closed: bool,
+    /// Retail, institutional and deposit totals, minor units: `[lo, hi]` each.
+    #[prost(uint64, repeated, tag = "4")]
+    pub totals_minor: Vec<u64>,
+    /// Retail withdrawal events.
+    #[prost(uint64, tag = "5")]
+    pub retail_events: u64,
+    /// Retail per hour, minor units: `[lo, hi]` per hour.
+    #[prost(uint64, repeated, tag = "6")]
+    pub retail_hourly_minor: Vec<u64>,
+    /// Each institutional withdrawal, minor units.
+    #[prost(uint64, repeated, tag = "7")]
+    pub institutional_jumps_minor: Vec<u64>,
+}
+
+fn split_u128(value: u128, out: &mut Vec<u64>) {
+    out.push(value as u64);
+    out.push((value >> 64) as u64);
+}
+
+fn join_u128(halves: &[u64]) -> Vec<u128> {
+    halves
+        .chunks_exact(2)
+        .map(|h| u128::from(h[0]) | (u128::from(h[1]) << 64))
+        .collect()
+}
+
+impl WindowRecord {
+    /// The record of `w`.
+    pub fn of(w: &WindowTally) -> Self {
+        let mut totals_minor = Vec::with_capacity(6);
+        for total in [w.retail_minor, w.institutional_minor, w.deposits_minor] {
+            split_u128(total, &mut totals_minor);
+        }
+        let mut retail_hourly_minor = Vec::with_capacity(2 * w.retail_hourly_minor.len());
+        for &hour in &w.retail_hourly_minor {
+            split_u128(hour, &mut retail_hourly_minor);
+        }
+        Self {
+            opens_at_unix_ms: w.opens_at_unix_ms,
+            latest_at_unix_ms: w.latest_at_unix_ms,
+            closed: w.closed,
+            totals_minor,
+            retail_events: w.retail_events,
+            retail_hourly_minor,
+            institutional_jumps_minor: w.institutional_jumps_minor.clone(),
+        }
+    }
+
+    /// The tallies, or why the record is not one.
+    pub fn into_tally(self) -> Result<WindowTally, String> {
+        let totals = join_u128(&self.totals_minor);
+        if totals.len() != 3 || !self.retail_hourly_minor.len().is_multiple_of(2) {
+            return Err("window record with malformed totals".to_owned());
+        }
+        Ok(WindowTally {
+            opens_at_unix_ms: self.opens_at_unix_ms,
+            latest_at_unix_ms: self.latest_at_unix_ms,
+            closed: self.closed,
+            retail_minor: totals[0],
+            institutional_minor: totals[1],
+            deposits_minor: totals[2],
+            retail_events: self.retail_events,
+            retail_hourly_minor: join_u128(&self.retail_hourly_minor),
+            institutional_jumps_minor: self.institutional_jumps_minor,
+        })
     }
 }

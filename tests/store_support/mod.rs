@@ -145,6 +145,49 @@ impl StoreIo for SimDisk {
         ))
     }
 
+    fn open_existing(&self, path: &Path) -> io::Result<Box<dyn LogFile>> {
+        let disk = self.lock();
+        if !disk.files.contains_key(path) {
+            return Err(io::Error::from(io::ErrorKind::NotFound));
+        }
+        Ok(Box::new(SimHandle {
+            disk: self.clone(),
+            path: path.to_owned(),
+            generation: disk.generation,
+        }))
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let disk = self.lock();
+        Ok(disk
+            .files
+            .keys()
+            .filter(|p| p.parent() == Some(dir))
+            .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// The new name is durable only after a directory fsync (a crash may lose the file
+    /// under its new name; the store never renames data it has acknowledged).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut disk = self.lock();
+        let mut file = disk
+            .files
+            .remove(from)
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+        file.entry_durable = false;
+        disk.files.insert(to.to_owned(), file);
+        Ok(())
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        self.lock()
+            .files
+            .remove(path)
+            .map(drop)
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    }
+
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         let mut disk = self.lock();
         for (path, file) in &mut disk.files {

@@ -1,0 +1,85 @@
+//! When the sequencer writes a snapshot: at each window a later event closes (its tallies
+//! are final) and at least every `monitor.snapshot_every_events` events, so a restart
+//! reads the newest snapshot and a bounded tail of the log. The store then removes what
+//! is older than the retention ([`crate::store::EventStore::checkpoint`]).
+
+use tracing::{info, warn};
+
+use super::engine::Inner;
+use super::lock;
+use crate::store::{Checkpoint, EventStore};
+
+/// What the last checkpoint covered.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CheckpointPolicy {
+    every_events: u64,
+    /// Events in the log at the last checkpoint (or at the snapshot the open read).
+    last_events: u64,
+    /// The latest closed window then (opening, Unix ms).
+    last_closed_window: Option<i64>,
+}
+
+impl CheckpointPolicy {
+    /// A policy checkpointing every `every_events` events, the last one at `last_events`
+    /// with `closed_window` the latest closed window.
+    pub(super) fn new(every_events: u64, last_events: u64, closed_window: Option<i64>) -> Self {
+        Self {
+            every_events: every_events.max(1),
+            last_events,
+            last_closed_window: closed_window,
+        }
+    }
+
+    /// Whether a checkpoint is due with `events` in the log and `closed_window` the latest
+    /// closed window.
+    pub(super) fn due(&self, events: u64, closed_window: Option<i64>) -> bool {
+        events > self.last_events
+            && (closed_window != self.last_closed_window
+                || events - self.last_events >= self.every_events)
+    }
+}
+
+/// Writes a snapshot when the policy says so (the state is read under its lock, between
+/// commits). A failure is logged and retried at the next trigger; it costs only replay
+/// time at the next start.
+pub(super) fn checkpoint_if_due(
+    inner: &Inner,
+    store: &mut EventStore,
+    policy: &mut CheckpointPolicy,
+) {
+    if store.failure().is_some() {
+        return;
+    }
+    let snapshot = {
+        let state = lock(&inner.state);
+        let closed = state.latest_closed_window();
+        if !policy.due(store.len(), closed) {
+            return;
+        }
+        policy.last_closed_window = closed;
+        state.snapshot()
+    };
+    policy.last_events = store.len();
+    match store.checkpoint(&snapshot) {
+        Ok(done) => snapshot_written(&done, snapshot.recent_ids.len()),
+        Err(error) => warn!(
+            message = "snapshot not written; the next start replays more of the log",
+            events = store.len(),
+            error = %error,
+        ),
+    }
+}
+
+/// The one place a written snapshot is reported.
+fn snapshot_written(done: &Checkpoint, remembered_ids: usize) {
+    info!(
+        message = "state snapshot written",
+        path = %done.snapshot.display(),
+        events = done.events,
+        remembered_ids,
+        removed_files = done.removed_files.len(),
+    );
+    if let Some(error) = &done.retention_error {
+        warn!(message = "retention could not remove old segments", error = %error);
+    }
+}

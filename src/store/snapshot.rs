@@ -1,0 +1,203 @@
+//! Snapshots of the monitor state, one file per checkpoint:
+//! `<data_dir>/snapshot-<first_event, 20 digits>.bin` holds the state after the log's
+//! first `first_event` events, so a restart reads it and only the segments from that
+//! event on.
+//!
+//! **Format**: the 16-byte header `SNTLSNP\0` + version + CRC32C (as the log's), then two
+//! frames `[u32 LE length][u32 LE CRC32C][protobuf]`: a small [`SnapshotMeta`] (read alone
+//! to decide retention) and the [`SnapshotRecord`]. A snapshot is written
+//! to a temporary name, fsynced, renamed into place and the directory fsynced, so a crash
+//! leaves either the old set of snapshots or the new one, never half a file under the
+//! final name. A snapshot that fails its checksum or does not decode is skipped (the open
+//! falls back to an older one or to the whole log) and reported, never trusted.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+
+use super::frame::{FRAME_HEADER_LEN, HEADER_LEN, MAX_PAYLOAD_BYTES, encode_frame};
+use super::io::StoreIo;
+use super::record::{ReserveRecord, SnapshotMeta, SnapshotRecord, WindowRecord};
+use crate::monitor::state::StateSnapshot;
+
+/// First 8 bytes of a snapshot file.
+pub const SNAPSHOT_MAGIC: [u8; 8] = *b"SNTLSNP\0";
+/// Version of the snapshot format.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// The file name of the snapshot taken after `first_event` events.
+pub fn snapshot_file_name(first_event: u64) -> String {
+    format!("snapshot-{first_event:020}.bin")
+}
+
+/// The event count a snapshot file name stands for, if `name` is one.
+pub fn parse_snapshot_file_name(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("snapshot-")?.strip_suffix(".bin")?;
+    (digits.len() == 20).then(|| digits.parse().ok())?
+}
+
+fn header() -> [u8; HEADER_LEN as usize] {
+    let mut header = [0u8; HEADER_LEN as usize];
+    header[..8].copy_from_slice(&SNAPSHOT_MAGIC);
+    header[8..12].copy_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
+    let crc = crc32c::crc32c(&header[..12]);
+    header[12..].copy_from_slice(&crc.to_le_bytes());
+    header
+}
+
+/// A snapshot as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedSnapshot {
+    /// Events of the log it covers.
+    pub first_event: u64,
+    /// The state.
+    pub state: StateSnapshot,
+}
+
+/// Writes the snapshot of `state` after `first_event` events into `dir` (temporary
+/// file, fsync, rename, directory fsync). Returns its path.
+pub fn write_snapshot(
+    io: &dyn StoreIo,
+    dir: &Path,
+    first_event: u64,
+    state: &StateSnapshot,
+) -> io::Result<PathBuf> {
+    let meta = SnapshotMeta {
+        first_event,
+        latest_event_at_unix_ms: state.latest_event_at_unix_ms,
+        settings_fingerprint: state.settings_fingerprint,
+    };
+    let payload = SnapshotRecord::of(first_event, state).encode_to_vec();
+    if payload.len() > MAX_PAYLOAD_BYTES as usize {
+        return Err(io::Error::other(format!(
+            "snapshot of {} bytes exceeds the record limit",
+            payload.len()
+        )));
+    }
+    let mut bytes = header().to_vec();
+    encode_frame(&meta.encode_to_vec(), &mut bytes);
+    encode_frame(&payload, &mut bytes);
+    let name = snapshot_file_name(first_event);
+    let temporary = dir.join(format!("{name}.tmp"));
+    let (mut file, _) = io.open(&temporary)?;
+    file.truncate(0)?;
+    file.append(&bytes)?;
+    file.sync()?;
+    drop(file);
+    let path = dir.join(name);
+    io.rename(&temporary, &path)?;
+    io.sync_dir(dir)?;
+    Ok(path)
+}
+
+/// Reads and checks the snapshot at `path`: `Err` says why it cannot be used.
+pub fn read_snapshot(io: &dyn StoreIo, path: &Path) -> Result<LoadedSnapshot, String> {
+    let bytes = read_all(io, path, u64::MAX).map_err(|e| format!("unreadable: {e}"))?;
+    let (meta, rest) = checked_meta(&bytes)?;
+    let (payload, _) = checked_frame(rest)?;
+    let record = SnapshotRecord::decode(payload).map_err(|e| format!("undecodable: {e}"))?;
+    if record.first_event != meta.first_event {
+        return Err("meta and state disagree on the event count".to_owned());
+    }
+    Ok(LoadedSnapshot {
+        first_event: record.first_event,
+        state: record.into_state()?,
+    })
+}
+
+/// Reads only the small leading frame of the snapshot at `path`.
+pub fn read_snapshot_meta(io: &dyn StoreIo, path: &Path) -> Result<SnapshotMeta, String> {
+    let bytes = read_all(io, path, META_READ_BYTES).map_err(|e| format!("unreadable: {e}"))?;
+    checked_meta(&bytes).map(|(meta, _)| meta)
+}
+
+/// Bytes read to find the meta frame (it is a few dozen).
+const META_READ_BYTES: u64 = 4_096;
+
+fn checked_meta(bytes: &[u8]) -> Result<(SnapshotMeta, &[u8]), String> {
+    if bytes.len() < HEADER_LEN as usize || bytes[..HEADER_LEN as usize] != header() {
+        return Err("bad or missing snapshot header".to_owned());
+    }
+    let (payload, rest) = checked_frame(&bytes[HEADER_LEN as usize..])?;
+    let meta = SnapshotMeta::decode(payload).map_err(|e| format!("undecodable meta: {e}"))?;
+    Ok((meta, rest))
+}
+
+/// The payload of the frame at the start of `bytes` and the bytes after it.
+fn checked_frame(bytes: &[u8]) -> Result<(&[u8], &[u8]), String> {
+    if bytes.len() < FRAME_HEADER_LEN as usize {
+        return Err("truncated frame".to_owned());
+    }
+    let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+    let stored_crc = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    let end = (FRAME_HEADER_LEN as usize)
+        .checked_add(len)
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| format!("frame length {len} runs past the file"))?;
+    let payload = &bytes[FRAME_HEADER_LEN as usize..end];
+    if crc32c::crc32c_append(crc32c::crc32c(&bytes[..4]), payload) != stored_crc {
+        return Err("checksum mismatch".to_owned());
+    }
+    Ok((payload, &bytes[end..]))
+}
+
+/// The first `limit` bytes of `path` (all of it with `u64::MAX`).
+fn read_all(io: &dyn StoreIo, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let mut file = io.open_existing(path)?;
+    let len = usize::try_from(file.size()?.min(limit)).map_err(io::Error::other)?;
+    let mut bytes = vec![0u8; len];
+    let mut read = 0;
+    while read < len {
+        let n = file.read_at(read as u64, &mut bytes[read..])?;
+        if n == 0 {
+            break;
+        }
+        read += n;
+    }
+    bytes.truncate(read);
+    Ok(bytes)
+}
+
+impl SnapshotRecord {
+    /// The record of `state` after `first_event` events.
+    pub fn of(first_event: u64, state: &StateSnapshot) -> Self {
+        let (recent_ids, recent_times) = state.recent_ids.iter().cloned().unzip();
+        Self {
+            first_event,
+            state_version: state.version,
+            settings_fingerprint: state.settings_fingerprint,
+            events_total: state.events_total,
+            latest_event_at_unix_ms: state.latest_event_at_unix_ms,
+            reserve: Some(ReserveRecord::of(&state.reserve)),
+            windows: state.windows.iter().map(WindowRecord::of).collect(),
+            recent_ids,
+            recent_times_unix_ms: recent_times,
+        }
+    }
+
+    /// The state, or why the record is not one.
+    pub fn into_state(self) -> Result<StateSnapshot, String> {
+        if self.recent_ids.len() != self.recent_times_unix_ms.len() {
+            return Err("recent ids and their times differ in number".to_owned());
+        }
+        let reserve = self.reserve.ok_or("no reserve position")?.into_reserve();
+        Ok(StateSnapshot {
+            events_total: self.events_total,
+            version: self.state_version,
+            latest_event_at_unix_ms: self.latest_event_at_unix_ms,
+            reserve,
+            windows: self
+                .windows
+                .into_iter()
+                .map(WindowRecord::into_tally)
+                .collect::<Result<_, _>>()?,
+            recent_ids: self
+                .recent_ids
+                .into_iter()
+                .zip(self.recent_times_unix_ms)
+                .collect(),
+            settings_fingerprint: self.settings_fingerprint,
+        })
+    }
+}
