@@ -1,6 +1,7 @@
 //! When the sequencer writes a snapshot: at each window a later event closes (its tallies
-//! are final) and at least every `monitor.snapshot_every_events` events, so a restart
-//! reads the newest snapshot and a bounded tail of the log. The store then removes what
+//! are final) and at least every `monitor.snapshot_every_events` events (or half the ids
+//! in the dedup horizon, if more), so a restart reads the newest snapshot and a bounded
+//! tail of the log. The store then removes what
 //! is older than the retention ([`crate::store::EventStore::checkpoint`]).
 
 use tracing::{info, warn};
@@ -9,9 +10,9 @@ use super::engine::Inner;
 use super::lock;
 use crate::store::{Checkpoint, EventStore};
 
-/// What the last checkpoint covered.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct CheckpointPolicy {
+/// When to checkpoint, and what the last checkpoint covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointPolicy {
     every_events: u64,
     /// Events in the log at the last checkpoint (or at the snapshot the open read).
     last_events: u64,
@@ -22,7 +23,7 @@ pub(super) struct CheckpointPolicy {
 impl CheckpointPolicy {
     /// A policy checkpointing every `every_events` events, the last one at `last_events`
     /// with `closed_window` the latest closed window.
-    pub(super) fn new(every_events: u64, last_events: u64, closed_window: Option<i64>) -> Self {
+    pub fn new(every_events: u64, last_events: u64, closed_window: Option<i64>) -> Self {
         Self {
             every_events: every_events.max(1),
             last_events,
@@ -30,12 +31,23 @@ impl CheckpointPolicy {
         }
     }
 
-    /// Whether a checkpoint is due with `events` in the log and `closed_window` the latest
-    /// closed window.
-    pub(super) fn due(&self, events: u64, closed_window: Option<i64>) -> bool {
-        events > self.last_events
+    /// Records a checkpoint at `events` with `closed_window` the latest closed window.
+    pub fn taken(&mut self, events: u64, closed_window: Option<i64>) {
+        self.last_events = events;
+        self.last_closed_window = closed_window;
+    }
+
+    /// Whether a checkpoint is due with `events` in the log, `closed_window` the latest
+    /// closed window and `remembered_ids` ids in the dedup horizon: at a newly closed
+    /// window, or once the events since the last checkpoint reach
+    /// `max(every_events, remembered_ids / 2)` (a snapshot writes every remembered id, so
+    /// this keeps its cost per event bounded while the tail a restart replays stays at
+    /// most that long).
+    pub fn due(&self, events: u64, closed_window: Option<i64>, remembered_ids: u64) -> bool {
+        let since = events.saturating_sub(self.last_events);
+        since > 0
             && (closed_window != self.last_closed_window
-                || events - self.last_events >= self.every_events)
+                || since >= self.every_events.max(remembered_ids / 2))
     }
 }
 
@@ -53,13 +65,12 @@ pub(super) fn checkpoint_if_due(
     let snapshot = {
         let state = lock(&inner.state);
         let closed = state.latest_closed_window();
-        if !policy.due(store.len(), closed) {
+        if !policy.due(store.len(), closed, state.remembered_ids() as u64) {
             return;
         }
-        policy.last_closed_window = closed;
+        policy.taken(store.len(), closed);
         state.snapshot()
     };
-    policy.last_events = store.len();
     match store.checkpoint(&snapshot) {
         Ok(done) => snapshot_written(&done, snapshot.recent_ids.len()),
         Err(error) => warn!(

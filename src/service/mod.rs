@@ -25,7 +25,7 @@
 //!   [`EngineObserver`] (metrics) and broadcasts in one place.
 
 mod alert_hub;
-mod checkpoint;
+pub mod checkpoint;
 mod clock;
 mod emit;
 mod engine;
