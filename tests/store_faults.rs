@@ -73,15 +73,14 @@ fn new_state() -> MonitorState {
         .with_dedup_horizon_ms(HORIZON_MS)
 }
 
-/// The state the engine rebuilds from a recovered log: its snapshot, then the tail.
+/// The state the engine rebuilds from a recovered log: its snapshot, then the tail
+/// counted with the store's id set adopted.
 fn rebuild(recovered: &Recovered) -> MonitorState {
     let mut state = new_state();
     if let Some(snapshot) = &recovered.snapshot {
         state.restore(snapshot.clone());
     }
-    for e in &recovered.events {
-        state.apply(e);
-    }
+    state.resume_from_log(&recovered.events, recovered.ids.clone());
     if let Some(reserve) = &recovered.reserve {
         state.set_reserve(reserve.clone());
     }

@@ -86,7 +86,8 @@ fn week_of_events(week: i64, count: i64) -> Vec<WithdrawalEvent> {
         .collect()
 }
 
-/// The state `recovered` rebuilds (as the engine does: snapshot, reserve, tail).
+/// The state `recovered` rebuilds (as the engine does: snapshot, reserve, the tail counted
+/// with the store's id set adopted).
 fn rebuild(mut state: MonitorState, recovered: &Recovered) -> MonitorState {
     if let Some(snapshot) = &recovered.snapshot {
         state.restore(snapshot.clone());
@@ -94,9 +95,7 @@ fn rebuild(mut state: MonitorState, recovered: &Recovered) -> MonitorState {
     if let Some(reserve) = &recovered.reserve {
         state.set_reserve(reserve.clone());
     }
-    for e in &recovered.events {
-        state.apply(e);
-    }
+    state.resume_from_log(&recovered.events, recovered.ids.clone());
     state.resume_version(recovered.state_version);
     state
 }
@@ -142,6 +141,25 @@ fn a_restart_reads_the_newest_snapshot_and_the_tail_and_rebuilds_the_whole_state
     let live = live.into_inner().unwrap();
     assert_eq!(rebuilt.snapshot(), live.snapshot());
     assert_eq!(rebuilt.inputs(), live.inputs());
+    let mut reinserted = state(500_000);
+    let mut snapshot = recovered.snapshot.clone().unwrap();
+    snapshot.recent_ids = recovered
+        .ids
+        .entries()
+        .map(|(id, at)| (id.to_owned(), at))
+        .collect();
+    snapshot
+        .recent_ids
+        .retain(|(id, _)| !recovered.events.iter().any(|e| &e.event_id == id));
+    reinserted.restore(snapshot);
+    for e in &recovered.events {
+        assert_eq!(reinserted.apply(e), Applied::Accepted);
+    }
+    assert_eq!(
+        reinserted.snapshot().recent_ids,
+        live.snapshot().recent_ids,
+        "re-inserting the tail gives the id set the store built"
+    );
     let (_, whole) = open(
         dir.path(),
         StoreOptions {
@@ -229,11 +247,17 @@ fn retention_removes_old_segments_and_the_log_still_opens_and_verifies() {
     let report = verify_with(dir.path(), HORIZON_MS).unwrap();
     assert!(!report.is_corrupt(), "{report:?}");
     assert_eq!(report.events, 10 * 300);
-    assert!(
-        report
-            .snapshots
-            .iter()
-            .all(|(_, problem)| problem.is_none())
+    let full = report.snapshots.iter().filter(|(_, p)| p.is_none()).count();
+    let thinned = report
+        .snapshots
+        .iter()
+        .filter(|(_, p)| p.as_deref() == Some(sentinel::store::snapshot::THINNED))
+        .count();
+    assert_eq!(
+        (full, full + thinned),
+        (2, report.snapshots.len()),
+        "the newest two are whole, older ones thinned: {:?}",
+        report.snapshots
     );
     let error = open(
         dir.path(),

@@ -69,6 +69,9 @@ fn print_report(report: &VerifyReport) {
     for (name, problem) in &report.snapshots {
         match problem {
             None => println!("snapshot       {name} ok"),
+            Some(why) if why == sentinel::store::snapshot::THINNED => {
+                println!("snapshot       {name} metadata only (older; kept for retention)")
+            }
             Some(why) => println!("snapshot       {name} UNUSABLE: {why} (skipped at start)"),
         }
     }

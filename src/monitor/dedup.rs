@@ -26,6 +26,13 @@ pub struct RecentIds {
     next_sweep_ms: i64,
 }
 
+impl Default for RecentIds {
+    /// An empty set that never forgets.
+    fn default() -> Self {
+        Self::new(i64::MAX)
+    }
+}
+
 impl RecentIds {
     /// An empty set forgetting ids older than `horizon_ms` before the latest event time
     /// (`i64::MAX` never forgets).

@@ -289,6 +289,22 @@ impl MonitorState {
         if !self.seen.insert(&event.event_id, event.occurred_at_unix_ms) {
             return Applied::Duplicate;
         }
+        self.count(event);
+        Applied::Accepted
+    }
+
+    /// Counts the events of a log the store has replayed and deduplicated, and adopts the
+    /// id set it built over them (`ids`: the ids this state held, then every event of
+    /// `events` inserted in order), so the ids are not hashed a second time.
+    pub fn resume_from_log(&mut self, events: &[WithdrawalEvent], ids: RecentIds) {
+        for event in events {
+            self.count(event);
+        }
+        self.seen = ids;
+    }
+
+    /// Counts an event already found new.
+    fn count(&mut self, event: &WithdrawalEvent) {
         self.events_total += 1;
         self.version += 1;
         let at = event.occurred_at_unix_ms;
@@ -304,7 +320,6 @@ impl MonitorState {
                 self.windows.pop_first();
             }
         }
-        Applied::Accepted
     }
 
     /// Replaces the reserve position.

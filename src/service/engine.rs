@@ -91,16 +91,15 @@ fn store_options(config: &Config, state: &MonitorState) -> StoreOptions {
 
 /// `state` (empty) brought to what `recovered` holds: its snapshot, then the events and
 /// the reserve after it.
-fn rebuild_state(mut state: MonitorState, recovered: &Recovered) -> MonitorState {
-    if let Some(snapshot) = &recovered.snapshot {
-        state.restore(snapshot.clone());
+/// The store's id set is adopted, not rebuilt (`recovered.ids` is left empty).
+fn rebuild_state(mut state: MonitorState, recovered: &mut Recovered) -> MonitorState {
+    if let Some(snapshot) = recovered.snapshot.take() {
+        state.restore(snapshot);
     }
     if let Some(reserve) = &recovered.reserve {
         state.set_reserve(reserve.clone());
     }
-    for event in &recovered.events {
-        state.apply(event);
-    }
+    state.resume_from_log(&recovered.events, std::mem::take(&mut recovered.ids));
     state.resume_version(recovered.state_version);
     state
 }
@@ -156,9 +155,9 @@ impl Engine {
         let data_dir = std::path::Path::new(&config.monitor.data_dir);
         let empty = empty_state(&config, calendar);
         let options = store_options(&config, &empty);
-        let (store, recovered) =
+        let (store, mut recovered) =
             EventStore::open_with_options(data_dir, store_io.io, store_io.clock, options)?;
-        let state = rebuild_state(empty, &recovered);
+        let state = rebuild_state(empty, &mut recovered);
         let rails = RailsNow::at(state.calendar(), clock.now_unix_ms());
         StateRebuilt {
             events: recovered.events.len(),

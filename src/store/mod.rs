@@ -152,6 +152,10 @@ pub struct Recovered {
     pub skipped_snapshots: Vec<String>,
     /// Every accepted event after the snapshot (all of them without one), in log order.
     pub events: Vec<WithdrawalEvent>,
+    /// The ids inside the dedup horizon after the whole log (the snapshot's, then every
+    /// event after it): what the state's duplicate check holds. The snapshot's own
+    /// `recent_ids` were moved here (it is left empty).
+    pub ids: RecentIds,
     /// The last reserve position set after the snapshot, if any.
     pub reserve: Option<ReservePosition>,
     /// The monitor state version after the last commit (0 for a new log).
@@ -302,13 +306,14 @@ fn replay_from_snapshots(
         .map_or(&[][..], |_| &listing.snapshots[..]);
     for &first_event in candidates.iter().rev() {
         let name = snapshot_file_name(first_event);
-        let loaded = match read_snapshot(io, &dir.join(&name)) {
+        let mut loaded = match read_snapshot(io, &dir.join(&name)) {
             Ok(loaded) if first_event < oldest_segment => {
                 skipped.push(format!("{name}: the segments after it were removed"));
                 drop(loaded);
                 continue;
             }
             Ok(loaded) => loaded,
+            Err(reason) if reason == snapshot::THINNED => continue,
             Err(reason) => {
                 skipped.push(format!("{name}: {reason}"));
                 continue;
@@ -323,7 +328,7 @@ fn replay_from_snapshots(
             ids: RecentIds::restore(
                 options.dedup_horizon_ms,
                 loaded.state.latest_event_at_unix_ms,
-                loaded.state.recent_ids.iter().cloned(),
+                std::mem::take(&mut loaded.state.recent_ids),
             ),
             state_version: loaded.state.version,
         };
@@ -515,6 +520,7 @@ impl EventStore {
             snapshot_events,
             skipped_snapshots: skipped,
             events: chain.events,
+            ids: chain.ids,
             reserve: chain.reserve,
             state_version: chain.state_version,
             truncated_tail,
@@ -657,7 +663,10 @@ impl EventStore {
         };
         if let Some(latest) = state.latest_event_at_unix_ms {
             let cutoff = latest.saturating_sub(self.options.retention_ms);
-            if let Err(error) = self.remove_expired(cutoff, &mut checkpoint.removed_files) {
+            let retained = self
+                .remove_expired(cutoff, &mut checkpoint.removed_files)
+                .and_then(|()| self.thin_old_snapshots());
+            if let Err(error) = retained {
                 checkpoint.retention_error = Some(error.to_string());
             }
         }
@@ -722,6 +731,21 @@ impl EventStore {
             removed.push(path);
         }
         self.io.sync_dir(&self.dir)
+    }
+
+    /// Thins every snapshot but the newest [`snapshot::FULL_SNAPSHOTS_KEPT`] to its meta
+    /// frame: they are only needed for retention's event times.
+    fn thin_old_snapshots(&self) -> std::io::Result<()> {
+        let listing = segments::list(self.io.as_ref(), &self.dir)?;
+        let old = listing
+            .snapshots
+            .len()
+            .saturating_sub(snapshot::FULL_SNAPSHOTS_KEPT);
+        for &events in &listing.snapshots[..old] {
+            let path = self.dir.join(snapshot_file_name(events));
+            snapshot::thin_snapshot(self.io.as_ref(), &self.dir, &path)?;
+        }
+        Ok(())
     }
 
     /// Records a failed write: cuts the file back to the durable length (dropping the

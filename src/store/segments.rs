@@ -110,6 +110,9 @@ pub struct Chain {
     pub scans: Vec<(PathBuf, Scan)>,
     /// The first bad record, if any.
     pub broken: Option<ChainBreak>,
+    /// The ids inside the dedup horizon after the last valid record (the base's, then
+    /// every event replayed): what the state's duplicate check holds after the same log.
+    pub ids: RecentIds,
 }
 
 /// What [`replay_segment`] carries from one record to the next.
@@ -200,6 +203,7 @@ pub fn replay_chain(
                     ),
                 }),
             });
+            chain.ids = base.ids;
             return Ok(chain);
         }
         let mut file = io.open_existing(&path)?;
@@ -217,9 +221,10 @@ pub fn replay_chain(
                 path,
                 end,
             });
-            return Ok(chain);
+            break;
         }
     }
+    chain.ids = base.ids;
     Ok(chain)
 }
 

@@ -21,6 +21,12 @@ use super::io::StoreIo;
 use super::record::{ReserveRecord, SnapshotMeta, SnapshotRecord, WindowRecord};
 use crate::monitor::state::StateSnapshot;
 
+/// Why a thinned snapshot is not read: an older snapshot keeps only its leading meta
+/// frame (retention needs its event time), the state is dropped to save disk.
+pub const THINNED: &str = "thinned: only the retention metadata is kept";
+/// Full snapshots kept (the newest, and one to fall back on); older ones are thinned.
+pub const FULL_SNAPSHOTS_KEPT: usize = 2;
+
 /// First 8 bytes of a snapshot file.
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"SNTLSNP\0";
 /// Version of the snapshot format.
@@ -95,6 +101,9 @@ pub fn write_snapshot(
 pub fn read_snapshot(io: &dyn StoreIo, path: &Path) -> Result<LoadedSnapshot, String> {
     let bytes = read_all(io, path, u64::MAX).map_err(|e| format!("unreadable: {e}"))?;
     let (meta, rest) = checked_meta(&bytes)?;
+    if rest.is_empty() {
+        return Err(THINNED.to_owned());
+    }
     let (payload, _) = checked_frame(rest)?;
     let record = SnapshotRecord::decode(payload).map_err(|e| format!("undecodable: {e}"))?;
     if record.first_event != meta.first_event {
@@ -110,6 +119,27 @@ pub fn read_snapshot(io: &dyn StoreIo, path: &Path) -> Result<LoadedSnapshot, St
 pub fn read_snapshot_meta(io: &dyn StoreIo, path: &Path) -> Result<SnapshotMeta, String> {
     let bytes = read_all(io, path, META_READ_BYTES).map_err(|e| format!("unreadable: {e}"))?;
     checked_meta(&bytes).map(|(meta, _)| meta)
+}
+
+/// Cuts the snapshot at `path` to its header and meta frame (temporary file, fsync,
+/// rename, directory fsync). `Ok(false)` if it held nothing more.
+pub fn thin_snapshot(io: &dyn StoreIo, dir: &Path, path: &Path) -> io::Result<bool> {
+    let bytes = read_all(io, path, META_READ_BYTES)?;
+    let (_, rest) = checked_meta(&bytes).map_err(io::Error::other)?;
+    let meta_end = bytes.len() - rest.len();
+    let file_len = io.open_existing(path)?.size()?;
+    if file_len == meta_end as u64 {
+        return Ok(false);
+    }
+    let temporary = path.with_extension("bin.tmp");
+    let (mut file, _) = io.open(&temporary)?;
+    file.truncate(0)?;
+    file.append(&bytes[..meta_end])?;
+    file.sync()?;
+    drop(file);
+    io.rename(&temporary, path)?;
+    io.sync_dir(dir)?;
+    Ok(true)
 }
 
 /// Bytes read to find the meta frame (it is a few dozen).
