@@ -511,6 +511,10 @@ pub struct MonitorConfig {
     pub group_commit_max_events: u32,
     /// Messages buffered per projection or alert subscriber before it starts missing some.
     pub subscriber_buffer: u32,
+    /// Absolute URL of the runbook page (deploy/README.md as published); every alert's
+    /// `runbook_url` is this plus `#<alertname in lower case>`. Exported as
+    /// `sentinel_runbook_info{base_url}`, which the Prometheus rules read.
+    pub runbook_base_url: String,
 }
 
 impl Default for MonitorConfig {
@@ -542,6 +546,7 @@ impl Default for MonitorConfig {
             max_event_age_days: 35.0,
             group_commit_max_events: 8_192,
             subscriber_buffer: 256,
+            runbook_base_url: "http://127.0.0.1:9464/runbook".to_owned(),
         }
     }
 }
@@ -550,6 +555,8 @@ impl MonitorConfig {
     /// Checks every monitor field: addresses, the data directory, ranges and priors summing to 1.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.check_addresses().map_err(in_section("monitor"))?;
+        self.check_runbook_base_url()
+            .map_err(in_section("monitor"))?;
         check(&self.bounds()).map_err(in_section("monitor"))?;
         let priors =
             self.scenario_prior_normal + self.scenario_prior_mild + self.scenario_prior_severe;
@@ -584,6 +591,23 @@ impl MonitorConfig {
             ));
         }
         Ok(())
+    }
+
+    /// An absolute http(s) URL without whitespace or quotes (it goes into alert links).
+    fn check_runbook_base_url(&self) -> Result<(), ParamError> {
+        let url = &self.runbook_base_url;
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        let clean = !url.contains(|c: char| c.is_whitespace() || c == '"' || c == '#');
+        match rest {
+            Some(host) if clean && !host.is_empty() && !host.starts_with('/') => Ok(()),
+            _ => Err(ParamError::new(
+                "runbook_base_url",
+                format!("{url:?}"),
+                "an absolute http(s) URL without a fragment, e.g. https://wiki.example.com/sentinel/runbook",
+            )),
+        }
     }
 
     /// The allowed range of every numeric field.
