@@ -225,3 +225,26 @@ fn the_offline_build_uses_the_vendored_crates_or_says_how_to_vendor() {
     assert!(stub < dockerfile.find("COPY src src").unwrap());
     assert!(dockerfile.contains("ARG OFFLINE=0") && dockerfile.contains("HEALTHCHECK"));
 }
+
+/// A runbook base that would not open from a pager is refused at start, naming the field.
+#[test]
+fn a_relative_runbook_base_is_a_config_error() {
+    use sentinel::config::{Config, ConfigError};
+    for bad in [
+        "deploy/README.md",
+        "https://",
+        "https://wiki/run book",
+        "ftp://x/y",
+        "https://x/y#a",
+    ] {
+        let text = format!("[monitor]\nrunbook_base_url = \"{bad}\"\n");
+        match Config::from_toml_str(&text) {
+            Err(ConfigError::Invalid { field, .. }) => {
+                assert_eq!(field, "monitor.runbook_base_url", "{bad}")
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    let good = "[monitor]\nrunbook_base_url = \"https://wiki.example.com/sentinel/runbook\"\n";
+    assert!(Config::from_toml_str(good).is_ok());
+}
