@@ -248,3 +248,73 @@ fn a_relative_runbook_base_is_a_config_error() {
     let good = "[monitor]\nrunbook_base_url = \"https://wiki.example.com/sentinel/runbook\"\n";
     assert!(Config::from_toml_str(good).is_ok());
 }
+
+/// Kills the receiver when the test ends.
+struct Receiver(std::process::Child);
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.0 request on loopback; the status code and body, `None` while nothing listens.
+fn request(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, response.split_once("\r\n\r\n")?.1.to_owned()))
+}
+
+/// The compose's pager webhook: logs one JSON line per alert of an Alertmanager payload
+/// and answers 200; a body that is not JSON is a 400, an unknown route a 404.
+#[test]
+fn the_pager_webhook_logs_every_alert_and_refuses_garbage() {
+    use std::io::BufRead;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new("python3")
+        .arg(deploy("pager-webhook/receiver.py"))
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3");
+    let stdout = child.stdout.take().unwrap();
+    let _receiver = Receiver(child);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while request(port, "GET", "/healthz", "").map(|r| r.0) != Some(200) {
+        assert!(std::time::Instant::now() < deadline, "receiver not up");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let payload = r#"{"receiver":"treasury-pager","status":"firing","alerts":[
+        {"status":"firing","labels":{"alertname":"SentinelDown","severity":"critical"},
+         "annotations":{"runbook_url":"https://x.test/runbook#sentineldown"}},
+        {"status":"resolved","labels":{"alertname":"SentinelFeedStale","severity":"warning"},
+         "annotations":{}}]}"#;
+    assert_eq!(request(port, "POST", "/page", payload).unwrap().0, 200);
+    assert_eq!(request(port, "POST", "/page", "not json").unwrap().0, 400);
+    assert_eq!(request(port, "POST", "/elsewhere", payload).unwrap().0, 404);
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["route"], "/page");
+    assert_eq!(first["alertname"], "SentinelDown");
+    assert_eq!(first["runbook_url"], "https://x.test/runbook#sentineldown");
+    let second: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(
+        (&second["status"], &second["severity"]),
+        (&"resolved".into(), &"warning".into())
+    );
+}
