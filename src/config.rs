@@ -517,6 +517,10 @@ pub struct MonitorConfig {
     /// Days of event time the log keeps before the newest snapshot; older segments and
     /// snapshots are removed at a checkpoint.
     pub store_retention_days: f64,
+    /// Absolute URL of the runbook page (deploy/README.md as published); every alert's
+    /// `runbook_url` is this plus `#<alertname in lower case>`. Exported as
+    /// `sentinel_runbook_info{base_url}`, which the Prometheus rules read.
+    pub runbook_base_url: String,
 }
 
 impl Default for MonitorConfig {
@@ -550,6 +554,7 @@ impl Default for MonitorConfig {
             subscriber_buffer: 256,
             snapshot_every_events: 200_000,
             store_retention_days: 90.0,
+            runbook_base_url: "http://127.0.0.1:9464/runbook".to_owned(),
         }
     }
 }
@@ -566,6 +571,8 @@ impl MonitorConfig {
     /// Checks every monitor field: addresses, the data directory, ranges and priors summing to 1.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.check_addresses().map_err(in_section("monitor"))?;
+        self.check_runbook_base_url()
+            .map_err(in_section("monitor"))?;
         check(&self.bounds()).map_err(in_section("monitor"))?;
         let priors =
             self.scenario_prior_normal + self.scenario_prior_mild + self.scenario_prior_severe;
@@ -600,6 +607,23 @@ impl MonitorConfig {
             ));
         }
         Ok(())
+    }
+
+    /// An absolute http(s) URL without whitespace or quotes (it goes into alert links).
+    fn check_runbook_base_url(&self) -> Result<(), ParamError> {
+        let url = &self.runbook_base_url;
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        let clean = !url.contains(|c: char| c.is_whitespace() || c == '"' || c == '#');
+        match rest {
+            Some(host) if clean && !host.is_empty() && !host.starts_with('/') => Ok(()),
+            _ => Err(ParamError::new(
+                "runbook_base_url",
+                format!("{url:?}"),
+                "an absolute http(s) URL without a fragment, e.g. https://wiki.example.com/sentinel/runbook",
+            )),
+        }
     }
 
     /// The allowed range of every numeric field.

@@ -1,5 +1,5 @@
-//! The Grafana dashboards are well-formed for provisioning: they use the provisioned data
-//! source, panel ids are unique, panels fit the 24-column grid, every panel has a query,
+//! The Grafana dashboards are well-formed for provisioning: they query the `${datasource}`
+//! variable (the provisioned Prometheus by default), panel ids are unique, panels fit the 24-column grid, every panel has a query,
 //! and the four views treasury asked for are there.
 
 use std::collections::BTreeSet;
@@ -12,35 +12,42 @@ fn dashboard() -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn provisioned_datasource_uid() -> String {
+fn provisioned_datasource() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/grafana/provisioning/datasources/prometheus.yml"
     );
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("uid:"))
-        .map(|uid| uid.trim().to_owned())
-        .expect("the provisioned data source has a uid")
+    std::fs::read_to_string(path).unwrap()
 }
 
+/// Every panel queries the `${datasource}` variable, a Prometheus data source; the
+/// provisioned Prometheus is the default, so the dashboard opens on it.
 #[test]
-fn panels_use_the_provisioned_prometheus() {
-    let uid = provisioned_datasource_uid();
-    for panel in dashboard()["panels"].as_array().unwrap() {
+fn panels_use_the_datasource_variable_and_prometheus_is_provisioned() {
+    let provisioned = provisioned_datasource();
+    assert!(provisioned.contains("type: prometheus") && provisioned.contains("isDefault: true"));
+    let dashboard = dashboard();
+    let variable = dashboard["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "datasource")
+        .expect("a datasource variable");
+    assert_eq!(variable["type"], "datasource");
+    assert_eq!(variable["query"], "prometheus");
+    for panel in dashboard["panels"].as_array().unwrap() {
         if panel["type"] == "row" {
             continue;
         }
         assert_eq!(
-            panel["datasource"]["uid"],
-            uid.as_str(),
+            panel["datasource"]["uid"], "${datasource}",
             "panel {}",
             panel["title"]
         );
         let targets = panel["targets"].as_array().unwrap();
         assert!(!targets.is_empty(), "panel {} has no query", panel["title"]);
         for target in targets {
-            assert_eq!(target["datasource"]["uid"], uid.as_str());
+            assert_eq!(target["datasource"]["uid"], "${datasource}");
         }
     }
 }

@@ -170,3 +170,118 @@ fn names_say_what_they_measure() {
     }
     assert!(used.contains("sentinel_rails_closed"), "{used:?}");
 }
+
+/// Kills the server when the test ends, whatever its outcome.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The body of a `GET path` on loopback, once the server answers 200.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.contains(" 200 ").then(|| body.to_owned())
+}
+
+/// `promtool check metrics` on a scrape; its findings (empty when clean).
+fn promtool_check_metrics(scrape: &str) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian's prometheus package; scripts/test installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(scrape.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let findings = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), findings)
+}
+
+/// A real scrape of a running `sentinel serve` passes Prometheus's own metric lint:
+/// base units, no `quantile` label on a gauge, counters `_total`, help on every family.
+#[test]
+fn promtool_check_metrics_passes_on_a_live_scrape() {
+    let dir = tempfile::tempdir().unwrap();
+    let (grpc, metrics_port) = (free_port(), free_port());
+    let config = dir.path().join("sentinel.toml");
+    std::fs::write(
+        &config,
+        "[monitor]\nrunbook_base_url = \"https://runbooks.example.test/sentinel\"\n",
+    )
+    .unwrap();
+    let _server = Server(
+        std::process::Command::new(env!("CARGO_BIN_EXE_sentinel"))
+            .args(["serve", "--grpc-addr", &format!("127.0.0.1:{grpc}")])
+            .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let scrape = loop {
+        if let Some(body) = http_get(metrics_port, "/metrics")
+            && body.contains("sentinel_runbook_info{base_url=\"https://runbooks")
+        {
+            break body;
+        }
+        assert!(std::time::Instant::now() < deadline, "no scrape in 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let (clean, findings) = promtool_check_metrics(&scrape);
+    assert!(clean && findings.trim().is_empty(), "promtool: {findings}");
+    for threshold in [
+        "sentinel_breach_probability_threshold{severity=\"critical\"} 0.5",
+        "sentinel_time_to_insolvency_threshold_seconds 43200",
+        "sentinel_stale_feed_threshold_seconds 900",
+        "sentinel_time_to_insolvency_seconds{percentile=\"p10\"} NaN",
+    ] {
+        assert!(scrape.contains(threshold), "{threshold} missing");
+    }
+    for sample in scrape.lines().filter(|l| !l.starts_with('#')) {
+        let name = sample.split(['{', ' ']).next().unwrap_or("");
+        assert!(!name.contains("hours"), "{name}: durations are seconds");
+        assert!(!sample.contains("quantile="), "{sample}");
+    }
+}
+
+/// The lint is real: the scrape of the old names fails it.
+#[test]
+fn promtool_rejects_hours_and_a_quantile_label_on_a_gauge() {
+    let scrape = "# HELP sentinel_time_to_insolvency_hours x\n\
+                  # TYPE sentinel_time_to_insolvency_hours gauge\n\
+                  sentinel_time_to_insolvency_hours{quantile=\"0.1\"} 1\n";
+    let (clean, findings) = promtool_check_metrics(scrape);
+    assert!(!clean, "{findings}");
+    assert!(findings.contains("quantile") && findings.contains("seconds"));
+}

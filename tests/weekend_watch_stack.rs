@@ -1,18 +1,19 @@
 //! The weekend watch end to end with the real components: `sentinel serve`, a real
 //! Prometheus scraping it with `deploy/prometheus/rules.yml`, a real Alertmanager with
-//! `deploy/alertmanager/alertmanager.yml`, and a webhook receiver standing in for the
-//! treasury pager. A simulated severe weekend is streamed in at high speed; the critical
-//! alert must fire in Prometheus, reach Alertmanager and page.
+//! `deploy/alertmanager/alertmanager.yml`, and the stack's own pager webhook receiver
+//! (`deploy/pager-webhook/receiver.py`). A simulated severe weekend is streamed in at high
+//! speed; the critical alert must fire in Prometheus, reach Alertmanager and page, with an
+//! absolute runbook link from the configured base; the scrape then passes
+//! `promtool check metrics`.
 //!
 //! Only the deployment-specific parts of the configs are rewritten: addresses, the scrape
 //! and evaluation intervals (1 s) and the `for:` durations (to 2 s), so the test takes
 //! seconds instead of minutes; every expression, label, route and inhibition is the real one.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Kills the child processes when the test ends, whatever its outcome.
@@ -26,6 +27,9 @@ impl Drop for Processes {
         }
     }
 }
+
+/// The runbook base the service is configured with.
+const RUNBOOK: &str = "https://runbooks.example.test/liquidity-sentinel/deploy/README.md";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -67,50 +71,35 @@ fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<
     }
 }
 
-/// Path and body of every request the webhook receiver got.
-type Received = Arc<Mutex<Vec<(String, String)>>>;
+/// The pages the receiver logged: one JSON object per alert notification.
+fn logged_pages(log: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
 
-/// A webhook receiver: records the path and body of every POST.
-fn start_webhook() -> (u16, Received) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&received);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream);
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            let path = request_line
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or("")
-                .to_owned();
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(':')
-                    && name.eq_ignore_ascii_case("content-length")
-                {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0u8; length];
-            let _ = reader.read_exact(&mut body);
-            sink.lock()
-                .unwrap()
-                .push((path, String::from_utf8_lossy(&body).into_owned()));
-            let _ = reader
-                .get_mut()
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        }
-    });
-    (port, received)
+/// `promtool check metrics` on a scrape: whether it passed, and its findings.
+fn promtool_check_metrics(scrape: &str) -> (bool, String) {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (scripts/test installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(scrape.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let findings = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), findings)
 }
 
 fn spawn(name: &str, command: &mut Command, log_dir: &Path) -> (String, Child) {
@@ -155,14 +144,30 @@ fn a_severe_weekend_pages_treasury_through_prometheus_and_alertmanager() {
     std::fs::create_dir_all(&logs).unwrap();
     let (grpc_port, metrics_port, prometheus_port, alertmanager_port) =
         (free_port(), free_port(), free_port(), free_port());
-    let (webhook_port, pages) = start_webhook();
+    let webhook_port = free_port();
     let mut processes = Processes(Vec::new());
+
+    // The stack's pager webhook receiver, as compose runs it.
+    processes.0.push(spawn(
+        "pager-webhook",
+        Command::new("python3")
+            .arg(repo("deploy/pager-webhook/receiver.py"))
+            .args(["--host", "127.0.0.1", "--port", &webhook_port.to_string()]),
+        &logs,
+    ));
+    wait_for("pager webhook /healthz", Duration::from_secs(30), || {
+        http_get(webhook_port, "/healthz")
+    });
 
     // The service, on its own data directory, with metrics on loopback. A drill clock puts
     // it 20 minutes before the end of the closure `feed` replays (the rails are closed, as
     // live); the skew allowance lets it take that closure's last 20 minutes.
     let config = root.join("sentinel.toml");
-    std::fs::write(&config, "[monitor]\nmax_clock_skew_minutes = 30\n").unwrap();
+    std::fs::write(
+        &config,
+        format!("[monitor]\nmax_clock_skew_minutes = 30\nrunbook_base_url = \"{RUNBOOK}\"\n"),
+    )
+    .unwrap();
     processes.0.push(spawn(
         "sentinel",
         Command::new(env!("CARGO_BIN_EXE_sentinel"))
@@ -294,31 +299,34 @@ fn a_severe_weekend_pages_treasury_through_prometheus_and_alertmanager() {
                 .filter(|body| body.contains("SentinelBreachProbabilityCritical"))
         },
     );
+    let page_log = logs.join("pager-webhook.log");
     let page = wait_for(
         "a page on the treasury pager webhook",
         Duration::from_secs(60),
         || {
-            pages
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|(path, body)| path == "/page" && body.contains("\"severity\":\"critical\""))
-                .cloned()
+            logged_pages(&page_log)
+                .into_iter()
+                .find(|p| p["route"] == "/page" && p["severity"] == "critical")
         },
     );
-    assert!(page.1.contains("\"status\":\"firing\""), "{}", page.1);
+    assert_eq!(page["status"], "firing", "{page}");
+    // The runbook link is absolute, from the configured base, with the alert's anchor.
+    let anchor = page["alertname"].as_str().unwrap().to_ascii_lowercase();
+    assert_eq!(page["runbook_url"], format!("{RUNBOOK}#{anchor}"), "{page}");
     // Institutional lead is a warning: it goes to the channel, never to the pager.
-    let pager_bodies: Vec<String> = pages
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(p, _)| p == "/page")
-        .map(|(_, b)| b.clone())
-        .collect();
     assert!(
-        pager_bodies
+        logged_pages(&page_log)
             .iter()
-            .all(|b| !b.contains("\"alertname\":\"SentinelInstitutionalLeadDetected\""))
+            .filter(|p| p["route"] == "/page")
+            .all(|p| p["alertname"] != "SentinelInstitutionalLeadDetected")
     );
+    // The scrape of a service in the middle of a severe weekend passes Prometheus's lint.
+    let scrape = http_get(metrics_port, "/metrics").expect("a scrape");
+    assert!(
+        scrape.contains("sentinel_projections_total "),
+        "no projection yet"
+    );
+    let (clean, findings) = promtool_check_metrics(&scrape);
+    assert!(clean && findings.trim().is_empty(), "promtool: {findings}");
     drop(processes);
 }

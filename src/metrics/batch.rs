@@ -1,13 +1,14 @@
 //! What the batch engine and the configuration set: thresholds, reserve policies and the
 //! stressed balance sheets.
 
-use super::Metrics;
 use super::labels::{LIQUIDITY_VERDICTS, VERDICTS};
+use super::{Metrics, SECONDS_PER_HOUR};
 use crate::batch::BatchReport;
 use crate::config::MonitorConfig;
 
 impl Metrics {
-    /// The configured alert thresholds, so the Prometheus rules read them instead of copies.
+    /// The configured alert thresholds and the runbook base URL, so the Prometheus rules and
+    /// the dashboard read them instead of copies.
     pub fn set_thresholds(&self, monitor: &MonitorConfig) {
         let f = &self.f;
         f.breach_probability_threshold
@@ -16,8 +17,14 @@ impl Metrics {
         f.breach_probability_threshold
             .with_label_values(&["critical"])
             .set(monitor.breach_critical_probability);
-        f.time_to_insolvency_threshold_hours
-            .set(monitor.tti_alert_hours);
+        f.time_to_insolvency_threshold_seconds
+            .set(monitor.tti_alert_hours * SECONDS_PER_HOUR);
+        f.stale_feed_threshold_seconds
+            .set(monitor.stale_feed_minutes * 60.0);
+        f.runbook_info.reset();
+        f.runbook_info
+            .with_label_values(&[&monitor.runbook_base_url])
+            .set(1);
     }
 
     /// The batch engine's reserve policies for the planning scenario and its stressed

@@ -150,10 +150,11 @@ families! {
          0 without a list. After it the weekly window applies.", [], &[]);
     rails_closed: IntGauge = ("sentinel_rails_closed",
         "1 while the bank rails are closed (a weekend window is in progress), else 0.", [], &[]);
-    window_elapsed_hours: Gauge = ("sentinel_window_elapsed_hours",
-        "Hours since the rails closed, at the latest event.", [], &[]);
-    window_hours_remaining: Gauge = ("sentinel_window_hours_remaining",
-        "Hours until the rails reopen, at the latest event.", [], &[]);
+    window_elapsed_seconds: Gauge = ("sentinel_window_elapsed_seconds",
+        "Time since the rails closed, at the latest event, seconds.", [], &[]);
+    window_remaining_seconds: Gauge = ("sentinel_window_remaining_seconds",
+        "Time until the rails reopen, at the latest event, seconds (0 while they are open).",
+        [], &[]);
     window_withdrawals_idr: GaugeVec = ("sentinel_window_withdrawals_idr",
         "Cumulative withdrawals in the current window, IDR.", ["cohort"], &[]);
     window_deposits_idr: Gauge = ("sentinel_window_deposits_idr",
@@ -170,12 +171,18 @@ families! {
     breach_probability: Gauge = ("sentinel_breach_probability",
         "Projected P(withdrawals exceed the usable reserve before the rails reopen).", [], &[]);
     breach_probability_threshold: GaugeVec = ("sentinel_breach_probability_threshold",
-        "Configured P(breach) alert thresholds.", ["severity"], &[]);
-    time_to_insolvency_hours: GaugeVec = ("sentinel_time_to_insolvency_hours",
-        "Projected hours from now until the reserve runs out, by quantile over paths (NaN when fewer paths breach).",
-        ["quantile"], &[]);
-    time_to_insolvency_threshold_hours: Gauge = ("sentinel_time_to_insolvency_threshold_hours",
-        "Configured horizon of the time-to-insolvency alert, hours.", [], &[]);
+        "Configured P(breach) alert thresholds (monitor.breach_*_probability).", ["severity"], &[]);
+    time_to_insolvency_seconds: GaugeVec = ("sentinel_time_to_insolvency_seconds",
+        "Projected time from now until the reserve runs out, seconds, by percentile over \
+         paths (p10, p50; NaN when fewer paths breach).",
+        ["percentile"], &[]);
+    time_to_insolvency_threshold_seconds: Gauge = (
+        "sentinel_time_to_insolvency_threshold_seconds",
+        "Configured horizon of the time-to-insolvency alert (monitor.tti_alert_hours), seconds.",
+        [], &[]);
+    stale_feed_threshold_seconds: Gauge = ("sentinel_stale_feed_threshold_seconds",
+        "Configured silence after which the stale-feed alert fires (monitor.stale_feed_minutes), \
+         seconds.", [], &[]);
     expected_shortfall_idr: Gauge = ("sentinel_expected_shortfall_idr",
         "Projected mean peak shortfall over paths, IDR.", [], &[]);
     extra_reserve_needed_idr: Gauge = ("sentinel_extra_reserve_needed_idr",
@@ -247,6 +254,10 @@ families! {
         "OJK minimum maintained equity, IDR.", [], &[]);
     total_fiat_idr: Gauge = ("sentinel_customer_fiat_idr",
         "Customer fiat the model is calibrated on, IDR.", [], &[]);
+    runbook_info: IntGaugeVec = ("sentinel_runbook_info",
+        "Always 1; the label carries the absolute base URL of the runbook \
+         (monitor.runbook_base_url), which the alert rules put in their runbook_url.",
+        ["base_url"], &[]);
     build_info: IntGaugeVec = ("sentinel_build_info",
         "Always 1; the labels carry the version and the git commit built.",
         ["version", "commit"], &[]);

@@ -1,4 +1,6 @@
-//! The scrape endpoint: `GET /metrics` (Prometheus text format) and `GET /healthz`.
+//! The scrape endpoint: `GET /metrics` (Prometheus text format), `GET /healthz` and
+//! `GET /runbook` (the alert runbook, deploy/README.md, with an anchor per alert: the
+//! default target of the alerts' `runbook_url`, `monitor.runbook_base_url`).
 
 use std::sync::Arc;
 
@@ -19,6 +21,48 @@ async fn metrics_handler(State(metrics): State<Arc<Metrics>>) -> impl IntoRespon
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         metrics.encode(),
     )
+}
+
+/// The runbook as built into the binary.
+const RUNBOOK_MARKDOWN: &str = include_str!("../../deploy/README.md");
+
+async fn runbook_handler() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/html; charset=utf-8")],
+        runbook_html(RUNBOOK_MARKDOWN),
+    )
+}
+
+/// The runbook's markdown as a plain HTML page: the text preformatted, each `### Name`
+/// heading an `<h3 id="name">` (lower case), the anchor an alert's `runbook_url` names.
+fn runbook_html(markdown: &str) -> String {
+    let escape = |line: &str| {
+        line.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut html = String::from(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\">\
+         <title>Liquidity Sentinel runbook</title></head><body>\n<pre>\n",
+    );
+    for line in markdown.lines() {
+        if let Some(name) = line.strip_prefix("### ") {
+            let id: String = name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            html.push_str(&format!(
+                "</pre>\n<h3 id=\"{id}\">{}</h3>\n<pre>\n",
+                escape(name)
+            ));
+        } else {
+            html.push_str(&escape(line));
+            html.push('\n');
+        }
+    }
+    html.push_str("</pre>\n</body></html>\n");
+    html
 }
 
 /// `200 ok` while the store takes writes; `503` with the reason while it refuses them.
@@ -42,6 +86,7 @@ pub async fn serve_metrics(
 ) -> std::io::Result<()> {
     let app = Router::new()
         .route("/metrics", get(metrics_handler))
+        .route("/runbook", get(runbook_handler))
         .with_state(metrics)
         .merge(
             Router::new()
@@ -51,4 +96,24 @@ pub async fn serve_metrics(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_runbook_heading_is_an_anchor_and_the_text_is_escaped() {
+        let html = runbook_html("# Title\n### SentinelFeedStale\nif a < b & c\n");
+        assert!(html.contains("<h3 id=\"sentinelfeedstale\">SentinelFeedStale</h3>"));
+        assert!(html.contains("if a &lt; b &amp; c"));
+        let built_in = runbook_html(RUNBOOK_MARKDOWN);
+        for anchor in [
+            "sentinelreservebreached",
+            "sentineldown",
+            "sentinelfeedstale",
+        ] {
+            assert!(built_in.contains(&format!("id=\"{anchor}\"")), "{anchor}");
+        }
+    }
 }

@@ -16,7 +16,8 @@ const KINDS: [&str; 2] = ["withdrawal", "deposit"];
 pub(super) const SCENARIOS: [&str; 3] = ["normal", "mild", "severe"];
 const POLICIES: [&str; 3] = ["newsvendor", "cvar99", "rule_of_thumb"];
 const RATE_STATS: [&str; 3] = ["mean", "lower90", "upper90"];
-const TTI_QUANTILES: [&str; 2] = ["0.1", "0.5"];
+/// Percentiles of the time to insolvency over paths (a gauge: no `quantile` label).
+const TTI_PERCENTILES: [&str; 2] = ["p10", "p50"];
 const SEVERITIES: [Severity; 2] = [Severity::Warning, Severity::Critical];
 pub(super) const VERDICTS: [Verdict; 3] =
     [Verdict::Solvent, Verdict::OjkBreach, Verdict::Insolvent];
@@ -52,6 +53,10 @@ pub(super) fn initialise(f: &Families) {
     f.build_info
         .with_label_values(&[env!("CARGO_PKG_VERSION"), env!("SENTINEL_GIT_COMMIT")])
         .set(1);
+    // The default runbook until the configured one is set (`Metrics::set_thresholds`).
+    f.runbook_info
+        .with_label_values(&[&crate::config::MonitorConfig::default().runbook_base_url])
+        .set(1);
 }
 
 fn initialise_ingest(f: &Families) {
@@ -79,9 +84,9 @@ fn initialise_projection(f: &Families) {
     for stat in RATE_STATS {
         f.institutional_rate_per_day.with_label_values(&[stat]);
     }
-    for quantile in TTI_QUANTILES {
-        f.time_to_insolvency_hours
-            .with_label_values(&[quantile])
+    for percentile in TTI_PERCENTILES {
+        f.time_to_insolvency_seconds
+            .with_label_values(&[percentile])
             .set(f64::NAN);
     }
     for severity in SEVERITIES {

@@ -1,7 +1,7 @@
 //! What the running monitor sets: ingestion, reserve, window, projection, alerts, store.
 
-use super::Metrics;
 use super::labels::{MAX_EXPORTED_LAYERS, SCENARIOS, cohort_label, severity_label};
+use super::{Metrics, SECONDS_PER_HOUR};
 use crate::monitor::alerts::{AlertRule, Severity};
 use crate::monitor::event::{CountedCohort, EventKind, RejectionReason};
 use crate::monitor::projection::Projection;
@@ -77,12 +77,14 @@ impl Metrics {
         let elapsed = inputs.elapsed_hours();
         let closed = inputs.window.as_ref().is_some_and(|w| !w.closed);
         f.rails_closed.set(i64::from(closed));
-        f.window_elapsed_hours.set(elapsed);
-        f.window_hours_remaining.set(if closed {
+        f.window_elapsed_seconds.set(elapsed * SECONDS_PER_HOUR);
+        let remaining_hours = if closed {
             (inputs.window_hours as f64 - elapsed).max(0.0)
         } else {
             0.0
-        });
+        };
+        f.window_remaining_seconds
+            .set(remaining_hours * SECONDS_PER_HOUR);
         // Rupiah with the sen as the fraction, from the exact minor-unit sums.
         let (retail, institutional, deposits) = inputs.window.as_ref().map_or((0, 0, 0), |w| {
             (w.retail_minor, w.institutional_minor, w.deposits_minor)
@@ -113,12 +115,17 @@ impl Metrics {
         f.reserve_headroom_idr.set(p.headroom_idr);
         let s = &p.simulation;
         f.breach_probability.set(s.breach_probability);
-        let from_now = |h: Option<f64>| h.map_or(f64::NAN, |h| (h - p.elapsed_hours).max(0.0));
-        f.time_to_insolvency_hours
-            .with_label_values(&["0.1"])
+        // Hours into the window on the model's clock, exported as seconds from now.
+        let from_now = |h: Option<f64>| {
+            h.map_or(f64::NAN, |h| {
+                (h - p.elapsed_hours).max(0.0) * SECONDS_PER_HOUR
+            })
+        };
+        f.time_to_insolvency_seconds
+            .with_label_values(&["p10"])
             .set(from_now(s.tti_p10_hours));
-        f.time_to_insolvency_hours
-            .with_label_values(&["0.5"])
+        f.time_to_insolvency_seconds
+            .with_label_values(&["p50"])
             .set(from_now(s.tti_p50_hours));
         f.expected_shortfall_idr.set(s.expected_shortfall_idr);
         f.extra_reserve_needed_idr.set(s.extra_reserve_idr);

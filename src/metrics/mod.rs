@@ -1,9 +1,13 @@
 //! Prometheus metrics of the live monitor and the HTTP endpoint that serves them.
 //!
-//! Naming follows Prometheus conventions: prefix `sentinel_`, base units with the unit in
-//! the name (`_idr`, `_hours`, `_seconds`, `_bytes`), `_total` for counters. Labels have a
-//! fixed, small set of values (cohort, kind, rejection reason, scenario, rule, severity,
-//! quantile, reserve layer index): never an account or event id.
+//! Naming follows Prometheus conventions, checked by `promtool check metrics` on a real
+//! scrape (tests/metric_names.rs): prefix `sentinel_`, base units with the unit at the end
+//! of the name (`_idr`, `_seconds`, `_bytes`; durations in seconds, never hours), `_total`
+//! for counters, no `quantile` label outside summaries (percentiles of a gauge are a
+//! `percentile` label). Labels have a fixed, small set of values (cohort, kind, rejection
+//! reason, scenario, rule, severity, percentile, reserve layer index): never an account or
+//! event id. Every configured alert threshold is exported (`*_threshold*`), so the rules
+//! and the dashboard read it instead of copying it.
 //!
 //! - [`families`]: every family as data ([`FAMILIES`]: name, help, labels, kind).
 //! - `labels`: the label values, all initialised at start, so every series a dashboard
@@ -29,6 +33,9 @@ pub use labels::MAX_EXPORTED_LAYERS;
 use prometheus::{Encoder, Registry, TextEncoder};
 
 use families::Families;
+
+/// Seconds in an hour: the model works in hours, the metrics in base-unit seconds.
+const SECONDS_PER_HOUR: f64 = 3600.0;
 
 /// Every metric the service exports.
 #[derive(Clone)]
@@ -96,7 +103,7 @@ mod tests {
             "sentinel_reserve_rejected_total",
             "sentinel_alerts_firing",
             "sentinel_scenario_probability",
-            "sentinel_time_to_insolvency_hours",
+            "sentinel_time_to_insolvency_seconds",
             "sentinel_projection_duration_seconds_bucket",
         ] {
             assert!(text.contains(name), "{name} missing");
