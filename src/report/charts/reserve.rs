@@ -1,0 +1,158 @@
+//! The reserve: the cost curve with the newsvendor optimum and the recommendation, the safety
+//! frontier against the rule of thumb and the target, and the recommended layers.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::withdrawals::per_scenario;
+use super::{
+    Chart, DrawResult, Drawn, FONT, MARKERS, bn, hline, legend, panel, scenario_colour, upper,
+    vline,
+};
+use crate::report::ReportData;
+use crate::report::money::{idr, pct};
+
+/// Expected annual cost against the reserve per scenario.
+pub(crate) struct CostCurveChart<'a>(pub &'a ReportData<'a>);
+
+/// P(weekend withdrawals > reserve) against the reserve share, with its 95% band.
+pub(crate) struct FrontierChart<'a>(pub &'a ReportData<'a>);
+
+/// The recommended layers: size, the hour each can pay from, annual cost.
+pub(crate) struct LayersChart<'a>(pub &'a ReportData<'a>);
+
+impl Chart for CostCurveChart<'_> {
+    fn stem(&self) -> &'static str {
+        "reserve_cost_curve"
+    }
+
+    fn title(&self) -> String {
+        "Reserve cost curve: expected annual cost, newsvendor optimum and the recommended reserve"
+            .to_owned()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let recommended = self.0.report.recommendation.reserve_idr;
+        per_scenario(self.0, root, |area, name, s| {
+            let curve = &s.reserve.cost_curve;
+            let x_max = curve.iter().map(|p| p.reserve_idr).fold(recommended, f64::max);
+            let y_max = curve.iter().map(|p| p.expected_annual_cost_idr).fold(0.0, f64::max);
+            let top = upper(bn(y_max));
+            let mut chart = panel(
+                area,
+                &format!("{name}"),
+                (0.0..upper(bn(x_max)), 0.0..top),
+                ("reserve (Rp bn)", "expected cost (Rp bn / year)"),
+            )?;
+            let colour = scenario_colour(name);
+            let points = curve.iter().map(|p| (bn(p.reserve_idr), bn(p.expected_annual_cost_idr)));
+            chart
+                .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                .drawn()?
+                .label("expected annual cost")
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+            let optimum = s.reserve.newsvendor_idr;
+            let style = MARKERS[0].stroke_width(2);
+            vline(&mut chart, bn(optimum), 0.0..top, style, format!("newsvendor {}", idr(optimum)))?;
+            let style = BLACK.stroke_width(2);
+            vline(&mut chart, bn(recommended), 0.0..top, style, format!("recommended {}", idr(recommended)))?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)
+        })
+    }
+}
+
+impl Chart for FrontierChart<'_> {
+    fn stem(&self) -> &'static str {
+        "safety_frontier"
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "Safety frontier: P(weekend withdrawals > reserve) with its 95% band, the {} rule and the target",
+            pct(self.0.config.reserve.rule_of_thumb_share)
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let reserve = &self.0.config.reserve;
+        let mut chart = panel(
+            root,
+            "P(failure) against the reserve held as instant IDR",
+            (0.0..100.0, 0.0..100.0),
+            ("reserve (% of customer fiat)", "P(withdrawals > reserve) (%)"),
+        )?;
+        for (&name, s) in &self.0.report.scenarios {
+            let colour = scenario_colour(name);
+            let f = &s.frontier;
+            let band: Vec<(f64, f64)> = f
+                .iter()
+                .map(|p| (p.reserve_share * 100.0, p.failure_ci95.high * 100.0))
+                .chain(f.iter().rev().map(|p| (p.reserve_share * 100.0, p.failure_ci95.low * 100.0)))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.2).filled())))
+                .drawn()?;
+            let line = f.iter().map(|p| (p.reserve_share * 100.0, p.failure_probability * 100.0));
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+                .drawn()?
+                .label(format!("{name} (1% safe at {})", pct(s.safe_reserve_share_1pct)))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+        }
+        let rule = reserve.rule_of_thumb_share * 100.0;
+        vline(&mut chart, rule, 0.0..100.0, BLACK.stroke_width(2), format!("{rule:.0}% rule of thumb"))?;
+        let target = reserve.target_shortfall_probability * 100.0;
+        let style = MARKERS[3].stroke_width(1);
+        hline(&mut chart, target, 0.0..100.0, style, format!("target P(breach) {}", pct(target / 100.0)))?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    }
+}
+
+impl Chart for LayersChart<'_> {
+    fn stem(&self) -> &'static str {
+        "reserve_layers"
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "Reserve layers: size, the hour each can pay from, annual cost (total {} a year)",
+            idr(self.0.report.recommendation.annual_cost_idr)
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let rec = &self.0.report.recommendation;
+        let hours = f64::from(self.0.report.window_hours);
+        let top = rec.layers.iter().map(|l| l.size_idr).sum::<f64>();
+        let mut chart = panel(
+            root,
+            "Cumulative funded reserve by the hour each layer becomes usable",
+            (0.0..hours + 1.0, 0.0..upper(bn(top)) * 1.15),
+            ("hours after the rails close (h)", "reserve usable (Rp bn)"),
+        )?;
+        let mut below = 0.0;
+        for (i, l) in rec.layers.iter().enumerate() {
+            let from = f64::from(l.available_after_hours).min(hours);
+            let colour = MARKERS[i % MARKERS.len()];
+            let rect = [(from, bn(below)), (hours + 1.0, bn(below + l.size_idr))];
+            chart
+                .draw_series(std::iter::once(Rectangle::new(rect, colour.mix(0.45).filled())))
+                .drawn()?
+                .label(format!(
+                    "{}: {} from hour {}, {} / year ({})",
+                    l.layer,
+                    idr(l.size_idr),
+                    l.available_after_hours,
+                    idr(l.annual_cost_idr),
+                    l.instrument
+                ))
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+            let text = format!("{} {}", l.layer, idr(l.size_idr));
+            chart
+                .draw_series(std::iter::once(Text::new(text, (from + 0.5, bn(below + l.size_idr / 2.0)), (FONT, 12))))
+                .drawn()?;
+            below += l.size_idr;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+}
