@@ -64,7 +64,7 @@ fn header(out: &mut String, data: &ReportData) {
         out,
         "<header>\n<h1>Weekend liquidity: board report</h1>\n<p class=\"meta\">Rails close {} and \
          reopen {} ({} h). {} simulated weekends per scenario, seed {}. Customer fiat {}; \
-         USD at Rp {:.0}. Amounts in rupiah (bn = 10<sup>9</sup>, tn = 10<sup>12</sup>) with a \
+         USD at Rp {}. Amounts in rupiah (bn = 10<sup>9</sup>, tn = 10<sup>12</sup>) with a \
          dollar reference.</p>\n</header>",
         escape(&r.window_opens),
         escape(&r.window_reopens),
@@ -72,8 +72,21 @@ fn header(out: &mut String, data: &ReportData) {
         r.paths,
         r.seed,
         escape(&idr_usd(r.total_fiat_idr as f64, r.usd_idr_rate)),
-        r.usd_idr_rate
+        thousands(r.usd_idr_rate)
     );
+}
+
+/// A whole number with thousands separators, e.g. `15,900`.
+fn thousands(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 { format!("-{out}") } else { out }
 }
 
 fn board_summary(out: &mut String, summary: &BoardSummary) {

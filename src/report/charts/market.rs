@@ -131,7 +131,7 @@ impl Chart for InsuranceChart<'_> {
             root,
             &format!("Fund drawdown quantiles over {} paths", f.paths),
             &names,
-            0.0..upper(bn(top)) * 1.15,
+            0.0..upper(bn(top)) * 1.6,
             ("stress scenario", "drawdown (Rp bn)"),
         )?;
         let quantiles: [(&str, fn(&crate::model::stats::DistributionSummary) -> f64); 4] = [

@@ -177,7 +177,7 @@ pub(crate) fn panel<'a, DB: DrawingBackend>(
         .y_desc(y_desc)
         .label_style((FONT, 12))
         .axis_desc_style((FONT, 13))
-        .light_line_style(RGBColor(235, 235, 235))
+        .light_line_style(WHITE)
         .draw()
         .drawn()?;
     Ok(chart)
@@ -216,7 +216,7 @@ pub(crate) fn category_panel<'a, DB: DrawingBackend>(
         .y_desc(y_desc)
         .label_style((FONT, 12))
         .axis_desc_style((FONT, 13))
-        .light_line_style(RGBColor(235, 235, 235))
+        .light_line_style(WHITE)
         .draw()
         .drawn()?;
     Ok(chart)

@@ -6,9 +6,10 @@ use plotters::prelude::*;
 
 use super::withdrawals::per_scenario;
 use super::{
-    Chart, DrawResult, Drawn, FONT, MARKERS, bn, hline, legend, panel, scenario_colour, upper,
-    vline,
+    Chart, DrawResult, Drawn, FONT, MARKERS, bar, bn, category_panel, hline, legend, panel,
+    scenario_colour, upper, vline,
 };
+use crate::model::tiers::LayerPlan;
 use crate::report::ReportData;
 use crate::report::money::{idr, pct};
 
@@ -121,38 +122,37 @@ impl Chart for LayersChart<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
-        let rec = &self.0.report.recommendation;
-        let hours = f64::from(self.0.report.window_hours);
-        let top = rec.layers.iter().map(|l| l.size_idr).sum::<f64>();
-        let mut chart = panel(
-            root,
-            "Cumulative funded reserve by the hour each layer becomes usable",
-            (0.0..hours + 1.0, 0.0..upper(bn(top)) * 1.15),
-            ("hours after the rails close (h)", "reserve usable (Rp bn)"),
-        )?;
-        let mut below = 0.0;
-        for (i, l) in rec.layers.iter().enumerate() {
-            let from = f64::from(l.available_after_hours).min(hours);
-            let colour = MARKERS[i % MARKERS.len()];
-            let rect = [(from, bn(below)), (hours + 1.0, bn(below + l.size_idr))];
+        let layers = &self.0.report.recommendation.layers;
+        let names: Vec<String> = layers
+            .iter()
+            .map(|l| format!("{} (from hour {})", l.layer, l.available_after_hours))
+            .collect();
+        let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
+        let panels: [(&DrawingArea<DB, Shift>, &str, &str, fn(&LayerPlan) -> f64); 2] = [
+            (&left, "Size of each layer", "size (Rp bn)", |l| l.size_idr),
+            (&right, "Annual cost of each layer", "cost (Rp bn / year)", |l| l.annual_cost_idr),
+        ];
+        for (area, caption, y_desc, of) in panels {
+            let top = layers.iter().map(of).fold(0.0, f64::max);
+            let mut chart = category_panel(
+                area,
+                caption,
+                &names,
+                0.0..upper(bn(top)) * 1.15,
+                ("layer (usable from the hour after the close)", y_desc),
+            )?;
             chart
-                .draw_series(std::iter::once(Rectangle::new(rect, colour.mix(0.45).filled())))
-                .drawn()?
-                .label(format!(
-                    "{}: {} from hour {}, {} / year ({})",
-                    l.layer,
-                    idr(l.size_idr),
-                    l.available_after_hours,
-                    idr(l.annual_cost_idr),
-                    l.instrument
-                ))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
-            let text = format!("{} {}", l.layer, idr(l.size_idr));
-            chart
-                .draw_series(std::iter::once(Text::new(text, (from + 0.5, bn(below + l.size_idr / 2.0)), (FONT, 12))))
+                .draw_series(layers.iter().enumerate().map(|(i, l)| {
+                    bar(i, (0, 1), 0.0, bn(of(l)), MARKERS[i % MARKERS.len()])
+                }))
                 .drawn()?;
-            below += l.size_idr;
+            chart
+                .draw_series(layers.iter().enumerate().map(|(i, l)| {
+                    let at = (i as f64 - 0.3, bn(of(l)) + upper(bn(top)) * 0.04);
+                    Text::new(idr(of(l)), at, (FONT, 13))
+                }))
+                .drawn()?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Chart, DrawResult, Drawn, FONT, MARKERS, bar, bn, category_panel, hline, legend, upper,
+    Chart, DrawResult, Drawn, MARKERS, bar, bn, category_panel, hline, legend, upper,
 };
 use crate::report::ReportData;
 use crate::report::money::{idr, pct};
@@ -112,7 +112,13 @@ impl Chart for WaterfallChart<'_> {
             let low = steps.iter().map(|w| w.running_idr).fold(sheet.equity_after_idr.min(0.0), f64::min);
             let mut chart = category_panel(
                 area,
-                &format!("{}: {} / {}", name.as_str(), sheet.solvency_verdict.as_str(), sheet.liquidity_verdict.as_str()),
+                &format!(
+                    "{}: {} / {}, equity after {}",
+                    name.as_str(),
+                    sheet.solvency_verdict.as_str(),
+                    sheet.liquidity_verdict.as_str(),
+                    idr(sheet.equity_after_idr)
+                ),
                 &names,
                 bn(low) * 1.1..upper(bn(high)) * 1.15,
                 ("step (key below the chart)", "equity (Rp bn)"),
@@ -131,10 +137,6 @@ impl Chart for WaterfallChart<'_> {
             let n = names.len() as f64;
             let style = MARKERS[2].stroke_width(2);
             hline(&mut chart, bn(floor), -0.5..n - 0.5, style, format!("OJK floor {}", idr(floor)))?;
-            let text = format!("equity after {}", idr(after));
-            chart
-                .draw_series(std::iter::once(Text::new(text, (n - 4.5, upper(bn(high)) * 1.05), (FONT, 12))))
-                .drawn()?;
             legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())

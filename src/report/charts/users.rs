@@ -84,6 +84,7 @@ impl UserBaseChart<'_> {
             .x_label_formatter(&|x| format!("{x:.0e}"))
             .label_style((FONT, 12))
             .axis_desc_style((FONT, 13))
+            .light_line_style(WHITE)
             .draw()
             .drawn()?;
         for ((name, _, colour), bins) in cohorts.iter().zip(&bins) {
