@@ -57,13 +57,19 @@ fn browser(profile: &Path) -> Command {
 fn make_report(dir: &Path) -> Value {
     let json = dir.join("report.json");
     let out = Command::new(env!("CARGO_BIN_EXE_sentinel"))
-        .args(["report", "--paths", "2000", "--seed", "9", "--quiet", "--out"])
+        .args([
+            "report", "--paths", "2000", "--seed", "9", "--quiet", "--out",
+        ])
         .arg(dir)
         .arg("--json")
         .arg(&json)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
 }
 
@@ -106,14 +112,25 @@ fn the_report_renders_in_a_headless_browser_with_every_chart_and_the_summary() {
         .arg(&url)
         .output()
         .unwrap();
-    assert!(shot.exists(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (w, h, pixels, bpp) = decode_png(&shot);
     assert_eq!((w, h), (1280, 2000));
     let (inked, colours) = ink(&pixels, bpp);
-    assert!(inked > 0.05 && colours > 50, "blank screenshot: {inked} inked, {colours} colours");
+    assert!(
+        inked > 0.05 && colours > 50,
+        "blank screenshot: {inked} inked, {colours} colours"
+    );
 
     let profile = tempfile::tempdir().unwrap();
-    let dom = browser(profile.path()).arg("--dump-dom").arg(&url).output().unwrap();
+    let dom = browser(profile.path())
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
     let dom = String::from_utf8(dom.stdout).unwrap();
     check_charts_drawn(&Html::parse_document(&dom));
     check_summary(&Html::parse_document(&dom), &report);
@@ -132,36 +149,76 @@ fn check_charts_drawn(dom: &Html) {
     let text = Selector::parse("text").unwrap();
     for stem in CHARTS {
         let figure = Selector::parse(&format!("figure#chart-{stem}")).unwrap();
-        let figure = dom.select(&figure).next().unwrap_or_else(|| panic!("no chart {stem}"));
-        let svg = figure.select(&svg).next().unwrap_or_else(|| panic!("{stem}: no svg"));
+        let figure = dom
+            .select(&figure)
+            .next()
+            .unwrap_or_else(|| panic!("no chart {stem}"));
+        let svg = figure
+            .select(&svg)
+            .next()
+            .unwrap_or_else(|| panic!("{stem}: no svg"));
         let drawn = svg.select(&shapes).count();
         let labels = svg.select(&text).count();
-        assert!(drawn >= 10 && labels >= 5, "{stem}: {drawn} shapes, {labels} labels");
+        assert!(
+            drawn >= 10 && labels >= 5,
+            "{stem}: {drawn} shapes, {labels} labels"
+        );
         let heading: String = figure.text().collect();
         assert!(heading.len() > 20, "{stem} has no title");
     }
     let img = Selector::parse("img").unwrap();
-    assert_eq!(dom.select(&img).count(), 0, "the page has no image to break");
+    assert_eq!(
+        dom.select(&img).count(),
+        0,
+        "the page has no image to break"
+    );
 }
 
 /// The board summary says the run's reserve in rupiah and dollars, its annual cost, the rule
 /// of thumb's failure rate, the verdicts and the named limitations.
 fn check_summary(dom: &Html, report: &Value) {
     let section = Selector::parse("#board-summary").unwrap();
-    let summary: String = dom.select(&section).next().expect("board summary").text().collect();
+    let summary: String = dom
+        .select(&section)
+        .next()
+        .expect("board summary")
+        .text()
+        .collect();
     let summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
     let rec = &report["recommendation"];
     let reserve = rec["reserve_idr"].as_f64().unwrap();
-    let expected = format!("Fund {} ({}) before the rails close", idr(reserve), usd(rec["reserve_usd"].as_f64().unwrap()));
+    let expected = format!(
+        "Fund {} ({}) before the rails close",
+        idr(reserve),
+        usd(rec["reserve_usd"].as_f64().unwrap())
+    );
     assert!(summary.contains(&expected), "{expected} not in {summary}");
-    assert!(summary.contains(&idr(rec["annual_cost_idr"].as_f64().unwrap())), "{summary}");
-    let severe = report["scenarios"]["severe"]["liquidity"]["rule_of_thumb"]["shortfall"]["probability"]
-        .as_f64()
+    assert!(
+        summary.contains(&idr(rec["annual_cost_idr"].as_f64().unwrap())),
+        "{summary}"
+    );
+    let severe =
+        report["scenarios"]["severe"]["liquidity"]["rule_of_thumb"]["shortfall"]["probability"]
+            .as_f64()
+            .unwrap();
+    assert!(
+        summary.contains(&format!("{:.2}% of severe weekends", severe * 100.0)),
+        "{summary}"
+    );
+    let verdict = report["solvency"]["scenarios"]["luna"]["solvency_verdict"]
+        .as_str()
         .unwrap();
-    assert!(summary.contains(&format!("{:.2}% of severe weekends", severe * 100.0)), "{summary}");
-    let verdict = report["solvency"]["scenarios"]["luna"]["solvency_verdict"].as_str().unwrap();
     assert!(summary.contains(&format!("luna: {verdict}")), "{summary}");
-    assert!(summary.contains("Named limitations") && summary.contains("time-of-day"), "{summary}");
-    let capital_m = summary.as_bytes().windows(2).any(|w| w[0].is_ascii_digit() && w[1] == b'M');
-    assert!(!capital_m, "an amount written with M, read as miliar: {summary}");
+    assert!(
+        summary.contains("Named limitations") && summary.contains("time-of-day"),
+        "{summary}"
+    );
+    let capital_m = summary
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b'M');
+    assert!(
+        !capital_m,
+        "an amount written with M, read as miliar: {summary}"
+    );
 }

@@ -57,7 +57,12 @@ pub(super) fn run(args: ReportArgs) -> anyhow::Result<()> {
         Ok((outcome, files))
     });
     progress.finish();
-    let (Outcome { report, elapsed, .. }, files) = outcome?;
+    let (
+        Outcome {
+            report, elapsed, ..
+        },
+        files,
+    ) = outcome?;
     say(format!(
         "Board report written to {} ({} charts as SVG and PNG beside it); simulation {:.0} ms",
         files.html.display(),

@@ -145,7 +145,11 @@ pub(super) fn prepare_csv(dir: Option<&Path>) -> anyhow::Result<()> {
 }
 
 /// Writes the report's tables as CSV into `dir`; returns how many files.
-pub(super) fn write_csv(report: &BatchReport, config: &Config, dir: &Path) -> anyhow::Result<usize> {
+pub(super) fn write_csv(
+    report: &BatchReport,
+    config: &Config,
+    dir: &Path,
+) -> anyhow::Result<usize> {
     let files = sentinel::report::write_csv(report, config, dir)
         .context(RuntimeFailure("writing the CSV tables failed"))?;
     Ok(files.len())

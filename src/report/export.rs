@@ -75,9 +75,7 @@ pub fn write_csv(tables: &[Table], dir: &Path) -> Result<Vec<PathBuf>, ReportErr
             for row in &table.rows {
                 writer.write_record(record(table, row)).map_err(fail)?;
             }
-            writer
-                .flush()
-                .map_err(|e| ReportError::write(&path, e))?;
+            writer.flush().map_err(|e| ReportError::write(&path, e))?;
             Ok(path)
         })
         .collect()

@@ -47,8 +47,10 @@ pub fn page(
         figure(&mut out, chart);
     }
     out.push_str("</section>\n<section id=\"tables\">\n<h2>Tables</h2>\n");
-    out.push_str("<p class=\"note\">Every table, and the series behind the charts, is also \
-        written as CSV with amounts in whole rupiah: <code>sentinel report --csv DIR</code>.</p>\n");
+    out.push_str(
+        "<p class=\"note\">Every table, and the series behind the charts, is also \
+        written as CSV with amounts in whole rupiah: <code>sentinel report --csv DIR</code>.</p>\n",
+    );
     for table in tables.iter().filter(|t| t.in_html) {
         html_table(&mut out, table);
     }
@@ -153,7 +155,11 @@ fn html_table(out: &mut String, table: &Table) {
     for row in &table.rows {
         out.push_str("<tr>");
         for (c, cell) in table.columns.iter().zip(row) {
-            let class = if c.kind == Kind::Text { "" } else { " class=\"num\"" };
+            let class = if c.kind == Kind::Text {
+                ""
+            } else {
+                " class=\"num\""
+            };
             let _ = write!(out, "<td{class}>{}</td>", escape(&html_cell(c.kind, cell)));
         }
         out.push_str("</tr>\n");
@@ -163,7 +169,9 @@ fn html_table(out: &mut String, table: &Table) {
 
 fn alert_backtest(out: &mut String, text: Option<&str>) {
     let Some(text) = text else { return };
-    out.push_str("<section id=\"alert-backtest\">\n<h2>Live monitor: alert backtest \
-        (false pages and lead time)</h2>\n");
+    out.push_str(
+        "<section id=\"alert-backtest\">\n<h2>Live monitor: alert backtest \
+        (false pages and lead time)</h2>\n",
+    );
     let _ = writeln!(out, "<pre>{}</pre>\n</section>", escape(text));
 }

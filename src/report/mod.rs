@@ -120,6 +120,10 @@ pub fn write_report(data: &ReportData, dir: &Path) -> Result<ReportFiles, Report
 }
 
 /// Writes every table of `report` as `dir/<table>.csv`; returns the paths.
-pub fn write_csv(report: &BatchReport, config: &Config, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_csv(
+    report: &BatchReport,
+    config: &Config,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
     export::write_csv(&tables::all(report, config), dir)
 }

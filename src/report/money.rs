@@ -57,7 +57,10 @@ mod tests {
         assert_eq!(idr(-3_210_000_000.0), "-Rp 3.21 bn");
         assert_eq!(usd(770_000.0), "USD 0.77 m");
         assert_eq!(usd(12_340_000.0), "USD 12.3 m");
-        assert_eq!(idr_usd(12_320_000_000.0, 16_000.0), "Rp 12.3 bn (USD 0.77 m)");
+        assert_eq!(
+            idr_usd(12_320_000_000.0, 16_000.0),
+            "Rp 12.3 bn (USD 0.77 m)"
+        );
         assert_eq!(idr_bn(12_345_000_000.0), "Rp 12.3 bn");
     }
 

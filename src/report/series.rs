@@ -38,7 +38,9 @@ pub fn named_limitations() -> Vec<String> {
         return Vec::new();
     };
     let section = &doc[start..];
-    let section = section[2..].find("\n## ").map_or(section, |end| &section[..end + 2]);
+    let section = section[2..]
+        .find("\n## ")
+        .map_or(section, |end| &section[..end + 2]);
     let mut bullets: Vec<String> = Vec::new();
     for line in section.lines().skip(1) {
         if let Some(item) = line.strip_prefix("- ") {
@@ -69,7 +71,11 @@ mod tests {
     fn the_limitations_are_those_of_the_assumptions_document() {
         let named = named_limitations();
         assert!(named.len() >= 5, "{named:?}");
-        assert!(named[0].starts_with("Retail flow has no time-of-day profile"), "{}", named[0]);
+        assert!(
+            named[0].starts_with("Retail flow has no time-of-day profile"),
+            "{}",
+            named[0]
+        );
         assert!(named.iter().all(|l| l.ends_with('.')), "{named:?}");
     }
 }

@@ -35,7 +35,14 @@ fn funding(data: &ReportData) -> String {
         .layers
         .iter()
         .filter(|l| l.size_idr > 0.0 && l.available_after_hours < r.window_hours)
-        .map(|l| format!("{} {} from hour {}", idr(l.size_idr), l.layer, l.available_after_hours))
+        .map(|l| {
+            format!(
+                "{} {} from hour {}",
+                idr(l.size_idr),
+                l.layer,
+                l.available_after_hours
+            )
+        })
         .collect();
     let v = &rec.liquidity;
     format!(

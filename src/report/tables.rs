@@ -96,7 +96,10 @@ pub fn all(r: &BatchReport, config: &Config) -> Vec<Table> {
 }
 
 fn scenario_summary(r: &BatchReport, config: &Config) -> Table {
-    let rule = format!("P(fail) at the {:.0}% rule", config.reserve.rule_of_thumb_share * 100.0);
+    let rule = format!(
+        "P(fail) at the {:.0}% rule",
+        config.reserve.rule_of_thumb_share * 100.0
+    );
     let rows = r
         .scenarios
         .iter()
@@ -117,7 +120,10 @@ fn scenario_summary(r: &BatchReport, config: &Config) -> Table {
         .collect();
     Table {
         stem: "scenario_summary",
-        title: format!("Weekend withdrawals per scenario ({} paths; 95% Monte Carlo intervals)", r.paths),
+        title: format!(
+            "Weekend withdrawals per scenario ({} paths; 95% Monte Carlo intervals)",
+            r.paths
+        ),
         columns: vec![
             col("scenario", "scenario", Kind::Text),
             col("mean", "mean", Kind::IdrCi),
@@ -204,7 +210,11 @@ fn liquidity(r: &BatchReport, config: &Config) -> Table {
         columns: vec![
             col("scenario", "scenario", Kind::Text),
             col("reserve", "reserve", Kind::Text),
-            col("usable_before_reopening", "usable before reopening", Kind::Idr),
+            col(
+                "usable_before_reopening",
+                "usable before reopening",
+                Kind::Idr,
+            ),
             col("monday_money", "Monday money", Kind::Idr),
             col("shortfall", "P(shortfall)", Kind::ProbCi),
             col("first_short_p10", "first short hour p10", Kind::Hours),
@@ -276,8 +286,14 @@ fn var_methods(r: &BatchReport) -> Table {
             col("cvar99", "CVaR99", Kind::Idr),
         ],
         rows: vec![
-            row(format!("historical, last {} days", v.lookback_days), v.historical),
-            row(format!("EWMA-filtered HS, lambda {}", v.filtered.lambda), v.filtered.levels),
+            row(
+                format!("historical, last {} days", v.lookback_days),
+                v.historical,
+            ),
+            row(
+                format!("EWMA-filtered HS, lambda {}", v.filtered.lambda),
+                v.filtered.levels,
+            ),
             row(
                 format!("stressed {}-day window", v.stressed.window_days),
                 v.stressed.levels,
@@ -386,7 +402,11 @@ fn solvency_verdicts(r: &BatchReport) -> Table {
             col("equity_before", "equity before", Kind::Idr),
             col("equity_after", "equity after", Kind::Idr),
             col("ojk_floor", "OJK floor", Kind::Idr),
-            col("equity_after_to_ojk_floor_ratio", "equity after / floor (x)", Kind::Number),
+            col(
+                "equity_after_to_ojk_floor_ratio",
+                "equity after / floor (x)",
+                Kind::Number,
+            ),
             col("capital_needed", "capital needed", Kind::Idr),
             col("liquidity_gap", "liquidity gap", Kind::Idr),
             col("liquidity_verdict", "liquidity verdict", Kind::Text),

@@ -4,9 +4,12 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::Measure;
 use super::{
     Chart, DrawResult, Drawn, MARKERS, bar, bn, category_panel, hline, legend, panel, upper,
 };
+use crate::model::stats::DistributionSummary;
+use crate::model::var::VarLevels;
 use crate::report::ReportData;
 use crate::report::money::idr;
 use crate::report::series::cumulative_exceptions;
@@ -54,7 +57,7 @@ impl VarChart<'_> {
             0.0..upper(bn(top)) * 1.2,
             ("method", "one-day loss (Rp bn)"),
         )?;
-        let measures: [(&str, fn(&crate::model::var::VarLevels) -> f64); 4] = [
+        let measures: [Measure<VarLevels>; 4] = [
             ("VaR95", |l| l.var95_idr),
             ("CVaR95", |l| l.cvar95_idr),
             ("VaR99", |l| l.var99_idr),
@@ -70,14 +73,17 @@ impl VarChart<'_> {
                 )
                 .drawn()?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 
     fn exceptions<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
         let v = &self.0.report.var;
-        let series = cumulative_exceptions(self.0.history, &v.history.holdings_idr, v.lookback_days);
+        let series =
+            cumulative_exceptions(self.0.history, &v.history.holdings_idr, v.lookback_days);
         let days = series.len() as f64;
         let expected = days * (1.0 - crate::model::var::BACKTEST_LEVEL);
         let top = upper((series.last().copied().unwrap_or(0).max(1) as f64).max(expected));
@@ -90,7 +96,10 @@ impl VarChart<'_> {
             (0.0..days.max(1.0), 0.0..top),
             ("backtest day", "cumulative exceptions"),
         )?;
-        let steps = series.iter().enumerate().map(|(d, &n)| (d as f64 + 1.0, n as f64));
+        let steps = series
+            .iter()
+            .enumerate()
+            .map(|(d, &n)| (d as f64 + 1.0, n as f64));
         let style = MARKERS[3].stroke_width(2);
         chart
             .draw_series(LineSeries::new(steps, style))
@@ -134,7 +143,7 @@ impl Chart for InsuranceChart<'_> {
             0.0..upper(bn(top)) * 1.6,
             ("stress scenario", "drawdown (Rp bn)"),
         )?;
-        let quantiles: [(&str, fn(&crate::model::stats::DistributionSummary) -> f64); 4] = [
+        let quantiles: [Measure<DistributionSummary>; 4] = [
             ("median", |d| d.p50_idr),
             ("p90", |d| d.p90_idr),
             ("p99", |d| d.p99_idr),
@@ -150,11 +159,19 @@ impl Chart for InsuranceChart<'_> {
                 )
                 .drawn()?
                 .label(format!("drawdown {label}"))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
         }
         let n = names.len() as f64;
         let style = BLACK.stroke_width(2);
-        hline(&mut chart, bn(f.fund_idr), -0.5..n - 0.5, style, format!("fund {}", idr(f.fund_idr)))?;
+        hline(
+            &mut chart,
+            bn(f.fund_idr),
+            -0.5..n - 0.5,
+            style,
+            format!("fund {}", idr(f.fund_idr)),
+        )?;
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }

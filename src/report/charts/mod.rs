@@ -59,6 +59,9 @@ pub(crate) struct DrawError(pub String);
 /// The result of drawing a chart.
 pub(crate) type DrawResult = Result<(), DrawError>;
 
+/// A labelled figure read off a value of type `T` (e.g. VaR99 of a method's levels), IDR.
+pub(crate) type Measure<T> = (&'static str, fn(&T) -> f64);
+
 /// A chart with plain f64 axes.
 pub(crate) type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
@@ -96,13 +99,10 @@ pub struct RenderedChart {
 /// Registers the embedded font once.
 fn register_font() -> Result<(), ReportError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED
-        .get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok());
-    if ok {
-        Ok(())
-    } else {
-        Err(ReportError::Font)
-    }
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
+    if ok { Ok(()) } else { Err(ReportError::Font) }
 }
 
 /// Every chart of the report, drawn as SVG and PNG into `dir`.
@@ -223,10 +223,19 @@ pub(crate) fn category_panel<'a, DB: DrawingBackend>(
 }
 
 /// A bar at category `i`, slot `slot` of `slots` (side by side), from `from` to `to`.
-pub(crate) fn bar(i: usize, (slot, slots): (usize, usize), from: f64, to: f64, colour: RGBColor) -> Rectangle<(f64, f64)> {
+pub(crate) fn bar(
+    i: usize,
+    (slot, slots): (usize, usize),
+    from: f64,
+    to: f64,
+    colour: RGBColor,
+) -> Rectangle<(f64, f64)> {
     let width = 0.8 / slots.max(1) as f64;
     let left = i as f64 - 0.4 + width * slot as f64;
-    Rectangle::new([(left, from), (left + width * 0.92, to)], colour.mix(0.7).filled())
+    Rectangle::new(
+        [(left, from), (left + width * 0.92, to)],
+        colour.mix(0.7).filled(),
+    )
 }
 
 /// Draws the legend of `chart` at `position`.

@@ -4,6 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::Measure;
 use super::withdrawals::per_scenario;
 use super::{
     Chart, DrawResult, Drawn, FONT, MARKERS, bar, bn, category_panel, hline, legend, panel,
@@ -36,8 +37,14 @@ impl Chart for CostCurveChart<'_> {
         let recommended = self.0.report.recommendation.reserve_idr;
         per_scenario(self.0, root, |area, name, s| {
             let curve = &s.reserve.cost_curve;
-            let x_max = curve.iter().map(|p| p.reserve_idr).fold(recommended, f64::max);
-            let y_max = curve.iter().map(|p| p.expected_annual_cost_idr).fold(0.0, f64::max);
+            let x_max = curve
+                .iter()
+                .map(|p| p.reserve_idr)
+                .fold(recommended, f64::max);
+            let y_max = curve
+                .iter()
+                .map(|p| p.expected_annual_cost_idr)
+                .fold(0.0, f64::max);
             let top = upper(bn(y_max));
             let mut chart = panel(
                 area,
@@ -46,17 +53,33 @@ impl Chart for CostCurveChart<'_> {
                 ("reserve (Rp bn)", "expected cost (Rp bn / year)"),
             )?;
             let colour = scenario_colour(name);
-            let points = curve.iter().map(|p| (bn(p.reserve_idr), bn(p.expected_annual_cost_idr)));
+            let points = curve
+                .iter()
+                .map(|p| (bn(p.reserve_idr), bn(p.expected_annual_cost_idr)));
             chart
                 .draw_series(LineSeries::new(points, colour.stroke_width(2)))
                 .drawn()?
                 .label("expected annual cost")
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
             let optimum = s.reserve.newsvendor_idr;
             let style = MARKERS[0].stroke_width(2);
-            vline(&mut chart, bn(optimum), 0.0..top, style, format!("newsvendor {}", idr(optimum)))?;
+            vline(
+                &mut chart,
+                bn(optimum),
+                0.0..top,
+                style,
+                format!("newsvendor {}", idr(optimum)),
+            )?;
             let style = BLACK.stroke_width(2);
-            vline(&mut chart, bn(recommended), 0.0..top, style, format!("recommended {}", idr(recommended)))?;
+            vline(
+                &mut chart,
+                bn(recommended),
+                0.0..top,
+                style,
+                format!("recommended {}", idr(recommended)),
+            )?;
             legend(&mut chart, SeriesLabelPosition::UpperRight)
         })
     }
@@ -80,7 +103,10 @@ impl Chart for FrontierChart<'_> {
             root,
             "P(failure) against the reserve held as instant IDR",
             (0.0..100.0, 0.0..100.0),
-            ("reserve (% of customer fiat)", "P(withdrawals > reserve) (%)"),
+            (
+                "reserve (% of customer fiat)",
+                "P(withdrawals > reserve) (%)",
+            ),
         )?;
         for (&name, s) in &self.0.report.scenarios {
             let colour = scenario_colour(name);
@@ -88,23 +114,49 @@ impl Chart for FrontierChart<'_> {
             let band: Vec<(f64, f64)> = f
                 .iter()
                 .map(|p| (p.reserve_share * 100.0, p.failure_ci95.high * 100.0))
-                .chain(f.iter().rev().map(|p| (p.reserve_share * 100.0, p.failure_ci95.low * 100.0)))
+                .chain(
+                    f.iter()
+                        .rev()
+                        .map(|p| (p.reserve_share * 100.0, p.failure_ci95.low * 100.0)),
+                )
                 .collect();
             chart
-                .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.2).filled())))
+                .draw_series(std::iter::once(Polygon::new(
+                    band,
+                    colour.mix(0.2).filled(),
+                )))
                 .drawn()?;
-            let line = f.iter().map(|p| (p.reserve_share * 100.0, p.failure_probability * 100.0));
+            let line = f
+                .iter()
+                .map(|p| (p.reserve_share * 100.0, p.failure_probability * 100.0));
             chart
                 .draw_series(LineSeries::new(line, colour.stroke_width(2)))
                 .drawn()?
-                .label(format!("{name} (1% safe at {})", pct(s.safe_reserve_share_1pct)))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+                .label(format!(
+                    "{name} (1% safe at {})",
+                    pct(s.safe_reserve_share_1pct)
+                ))
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
         }
         let rule = reserve.rule_of_thumb_share * 100.0;
-        vline(&mut chart, rule, 0.0..100.0, BLACK.stroke_width(2), format!("{rule:.0}% rule of thumb"))?;
+        vline(
+            &mut chart,
+            rule,
+            0.0..100.0,
+            BLACK.stroke_width(2),
+            format!("{rule:.0}% rule of thumb"),
+        )?;
         let target = reserve.target_shortfall_probability * 100.0;
         let style = MARKERS[3].stroke_width(1);
-        hline(&mut chart, target, 0.0..100.0, style, format!("target P(breach) {}", pct(target / 100.0)))?;
+        hline(
+            &mut chart,
+            target,
+            0.0..100.0,
+            style,
+            format!("target P(breach) {}", pct(target / 100.0)),
+        )?;
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
@@ -128,11 +180,19 @@ impl Chart for LayersChart<'_> {
             .map(|l| format!("{} (from hour {})", l.layer, l.available_after_hours))
             .collect();
         let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
-        let panels: [(&DrawingArea<DB, Shift>, &str, &str, fn(&LayerPlan) -> f64); 2] = [
-            (&left, "Size of each layer", "size (Rp bn)", |l| l.size_idr),
-            (&right, "Annual cost of each layer", "cost (Rp bn / year)", |l| l.annual_cost_idr),
+        let panels: [(&DrawingArea<DB, Shift>, &str, Measure<LayerPlan>); 2] = [
+            (
+                &left,
+                "Size of each layer",
+                ("size (Rp bn)", |l| l.size_idr),
+            ),
+            (
+                &right,
+                "Annual cost of each layer",
+                ("cost (Rp bn / year)", |l| l.annual_cost_idr),
+            ),
         ];
-        for (area, caption, y_desc, of) in panels {
+        for (area, caption, (y_desc, of)) in panels {
             let top = layers.iter().map(of).fold(0.0, f64::max);
             let mut chart = category_panel(
                 area,
@@ -142,9 +202,12 @@ impl Chart for LayersChart<'_> {
                 ("layer (usable from the hour after the close)", y_desc),
             )?;
             chart
-                .draw_series(layers.iter().enumerate().map(|(i, l)| {
-                    bar(i, (0, 1), 0.0, bn(of(l)), MARKERS[i % MARKERS.len()])
-                }))
+                .draw_series(
+                    layers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| bar(i, (0, 1), 0.0, bn(of(l)), MARKERS[i % MARKERS.len()])),
+                )
                 .drawn()?;
             chart
                 .draw_series(layers.iter().enumerate().map(|(i, l)| {

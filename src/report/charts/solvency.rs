@@ -4,9 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{
-    Chart, DrawResult, Drawn, MARKERS, bar, bn, category_panel, hline, legend, upper,
-};
+use super::{Chart, DrawResult, Drawn, MARKERS, bar, bn, category_panel, hline, legend, upper};
 use crate::report::ReportData;
 use crate::report::money::{idr, pct};
 
@@ -31,13 +29,23 @@ impl Chart for LiquidityChart<'_> {
         let scenarios = &self.0.report.scenarios;
         let names: Vec<String> = scenarios.keys().map(|s| s.as_str().to_owned()).collect();
         let rule = format!("{} rule", pct(self.0.config.reserve.rule_of_thumb_share));
-        let reserves = [("recommended layers".to_owned(), MARKERS[0]), (rule, MARKERS[2])];
+        let reserves = [
+            ("recommended layers".to_owned(), MARKERS[0]),
+            (rule, MARKERS[2]),
+        ];
         let views = |slot: usize| {
             scenarios.values().map(move |s| {
-                if slot == 0 { &s.liquidity.recommended } else { &s.liquidity.rule_of_thumb }
+                if slot == 0 {
+                    &s.liquidity.recommended
+                } else {
+                    &s.liquidity.rule_of_thumb
+                }
             })
         };
-        let top = views(0).chain(views(1)).map(|v| v.coverage_ratio).fold(1.0, f64::max);
+        let top = views(0)
+            .chain(views(1))
+            .map(|v| v.coverage_ratio)
+            .fold(1.0, f64::max);
         let mut chart = category_panel(
             &left,
             "Coverage ratio (usable reserve / p99 outflow)",
@@ -48,15 +56,30 @@ impl Chart for LiquidityChart<'_> {
         for (slot, (label, colour)) in reserves.iter().enumerate() {
             let colour = *colour;
             chart
-                .draw_series(views(slot).enumerate().map(|(i, v)| bar(i, (slot, 2), 0.0, v.coverage_ratio, colour)))
+                .draw_series(
+                    views(slot)
+                        .enumerate()
+                        .map(|(i, v)| bar(i, (slot, 2), 0.0, v.coverage_ratio, colour)),
+                )
                 .drawn()?
                 .label(label.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
         }
         let n = names.len() as f64;
-        hline(&mut chart, 1.0, -0.5..n - 0.5, BLACK.stroke_width(1), "full cover (1.0)".to_owned())?;
+        hline(
+            &mut chart,
+            1.0,
+            -0.5..n - 0.5,
+            BLACK.stroke_width(1),
+            "full cover (1.0)".to_owned(),
+        )?;
         legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-        let gap_top = views(0).chain(views(1)).map(|v| v.gap_p99_idr).fold(0.0, f64::max);
+        let gap_top = views(0)
+            .chain(views(1))
+            .map(|v| v.gap_p99_idr)
+            .fold(0.0, f64::max);
         let mut chart = category_panel(
             &right,
             "Liquidity gap at p99 (shortfall beyond the usable reserve)",
@@ -67,10 +90,16 @@ impl Chart for LiquidityChart<'_> {
         for (slot, (label, colour)) in reserves.iter().enumerate() {
             let colour = *colour;
             chart
-                .draw_series(views(slot).enumerate().map(|(i, v)| bar(i, (slot, 2), 0.0, bn(v.gap_p99_idr), colour)))
+                .draw_series(
+                    views(slot)
+                        .enumerate()
+                        .map(|(i, v)| bar(i, (slot, 2), 0.0, bn(v.gap_p99_idr), colour)),
+                )
                 .drawn()?
                 .label(label.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
@@ -91,9 +120,16 @@ impl Chart for WaterfallChart<'_> {
     fn note(&self) -> String {
         let steps = self.0.report.solvency.scenarios.values().next();
         let labels = steps.map_or_else(Vec::new, |s| {
-            s.waterfall.iter().enumerate().map(|(i, w)| format!("{} {}", i + 1, w.label)).collect()
+            s.waterfall
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("{} {}", i + 1, w.label))
+                .collect()
         });
-        format!("Steps: {}; E = equity after the stress.", labels.join(" · "))
+        format!(
+            "Steps: {}; E = equity after the stress.",
+            labels.join(" · ")
+        )
     }
 
     fn size(&self) -> (u32, u32) {
@@ -109,7 +145,10 @@ impl Chart for WaterfallChart<'_> {
             let mut names: Vec<String> = (1..=steps.len()).map(|i| i.to_string()).collect();
             names.push("E".to_owned());
             let high = steps.iter().map(|w| w.running_idr).fold(floor, f64::max);
-            let low = steps.iter().map(|w| w.running_idr).fold(sheet.equity_after_idr.min(0.0), f64::min);
+            let low = steps
+                .iter()
+                .map(|w| w.running_idr)
+                .fold(sheet.equity_after_idr.min(0.0), f64::min);
             let mut chart = category_panel(
                 area,
                 &format!(
@@ -132,11 +171,23 @@ impl Chart for WaterfallChart<'_> {
                 .drawn()?;
             let after = sheet.equity_after_idr;
             chart
-                .draw_series(std::iter::once(bar(steps.len(), (0, 1), 0.0, bn(after), BLACK)))
+                .draw_series(std::iter::once(bar(
+                    steps.len(),
+                    (0, 1),
+                    0.0,
+                    bn(after),
+                    BLACK,
+                )))
                 .drawn()?;
             let n = names.len() as f64;
             let style = MARKERS[2].stroke_width(2);
-            hline(&mut chart, bn(floor), -0.5..n - 0.5, style, format!("OJK floor {}", idr(floor)))?;
+            hline(
+                &mut chart,
+                bn(floor),
+                -0.5..n - 0.5,
+                style,
+                format!("OJK floor {}", idr(floor)),
+            )?;
             legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())

@@ -94,8 +94,13 @@ impl UserBaseChart<'_> {
                     Rectangle::new([(lo, 0.8), (hi, n as f64)], colour.mix(0.55).filled())
                 }))
                 .drawn()?
-                .label(format!("{name} ({} accounts)", bins.iter().map(|b| b.2).sum::<u64>()))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+                .label(format!(
+                    "{name} ({} accounts)",
+                    bins.iter().map(|b| b.2).sum::<u64>()
+                ))
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
         }
         chart
             .configure_series_labels()

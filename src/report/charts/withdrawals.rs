@@ -55,7 +55,8 @@ impl Chart for DistributionChart<'_> {
             let share = |n: u64| n as f64 / paths * 100.0;
             let high_x = h.low_idr + h.width_idr * h.counts.len() as f64;
             let top = upper(h.counts.iter().copied().map(share).fold(0.0, f64::max));
-            let x = bn(h.low_idr.min(s.summary.p50_idr))..bn(high_x.max(s.summary.cvar99_idr)) * 1.02;
+            let x =
+                bn(h.low_idr.min(s.summary.p50_idr))..bn(high_x.max(s.summary.cvar99_idr)) * 1.02;
             let mut chart = panel(
                 area,
                 &format!("{name}"),
@@ -66,7 +67,10 @@ impl Chart for DistributionChart<'_> {
             chart
                 .draw_series(h.counts.iter().enumerate().map(|(i, &n)| {
                     let lo = bn(h.low_idr + h.width_idr * i as f64);
-                    Rectangle::new([(lo, 0.0), (lo + bn(h.width_idr), share(n))], colour.mix(0.45).filled())
+                    Rectangle::new(
+                        [(lo, 0.0), (lo + bn(h.width_idr), share(n))],
+                        colour.mix(0.45).filled(),
+                    )
                 }))
                 .drawn()?;
             let m = &s.summary;
@@ -78,7 +82,13 @@ impl Chart for DistributionChart<'_> {
             ];
             for ((label, at), colour) in marks.into_iter().zip(MARKERS) {
                 let style = colour.stroke_width(2);
-                vline(&mut chart, bn(at), 0.0..top, style, format!("{label} {}", idr(at)))?;
+                vline(
+                    &mut chart,
+                    bn(at),
+                    0.0..top,
+                    style,
+                    format!("{label} {}", idr(at)),
+                )?;
             }
             legend(&mut chart, SeriesLabelPosition::UpperRight)
         })
@@ -116,16 +126,23 @@ impl Chart for FanChart<'_> {
                 .chain(fan.iter().rev().map(|p| (f64::from(p.hour), bn(p.p5_idr))))
                 .collect();
             chart
-                .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.25).filled())))
+                .draw_series(std::iter::once(Polygon::new(
+                    band,
+                    colour.mix(0.25).filled(),
+                )))
                 .drawn()?
                 .label("p5–p95 of paths")
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.mix(0.25).filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.mix(0.25).filled())
+                });
             let median = fan.iter().map(|p| (f64::from(p.hour), bn(p.p50_idr)));
             chart
                 .draw_series(LineSeries::new(median, colour.stroke_width(2)))
                 .drawn()?
                 .label("median")
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
             reserve_steps(&mut chart, fan)?;
             legend(&mut chart, SeriesLabelPosition::UpperLeft)
         })
@@ -179,15 +196,30 @@ impl Chart for InsolvencyChart<'_> {
             let colour = scenario_colour(name);
             chart
                 .draw_series(counts.iter().enumerate().map(|(i, &n)| {
-                    Rectangle::new([(i as f64, 0.0), (i as f64 + 1.0, share(n))], colour.mix(0.6).filled())
+                    Rectangle::new(
+                        [(i as f64, 0.0), (i as f64 + 1.0, share(n))],
+                        colour.mix(0.6).filled(),
+                    )
                 }))
                 .drawn()?;
             let lead = config.scenarios.get(name).institutional_lead_hours;
             let style = MARKERS[0].stroke_width(2);
-            vline(&mut chart, lead, 0.0..top, style, format!("institutional lead {lead:.0} h"))?;
+            vline(
+                &mut chart,
+                lead,
+                0.0..top,
+                style,
+                format!("institutional lead {lead:.0} h"),
+            )?;
             if let Some(p50) = t.p50_hours {
                 let style = MARKERS[3].stroke_width(1);
-                vline(&mut chart, p50, 0.0..top, style, format!("median first short hour {p50:.0} h"))?;
+                vline(
+                    &mut chart,
+                    p50,
+                    0.0..top,
+                    style,
+                    format!("median first short hour {p50:.0} h"),
+                )?;
             }
             legend(&mut chart, SeriesLabelPosition::UpperRight)
         })
