@@ -292,3 +292,58 @@ fn progress_is_drawn_on_a_terminal_and_quiet_hides_it() {
         "--quiet drew a bar: {quiet:?}"
     );
 }
+
+#[test]
+fn a_failure_while_writing_is_a_runtime_failure_with_exit_code_1() {
+    // /dev/full opens like any file (so the early check passes) and refuses every write.
+    let out = sentinel()
+        .args(["simulate", "--paths", "200", "--json", "/dev/full"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/dev/full"), "{stderr}");
+}
+
+#[test]
+fn the_alert_backtest_table_is_included_when_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let backtest = dir.path().join("alerts.txt");
+    run_ok(
+        sentinel()
+            .args([
+                "backtest-alerts",
+                "--weekends",
+                "3",
+                "--projection-paths",
+                "200",
+                "--out",
+            ])
+            .arg(&backtest),
+    );
+    let out = dir.path().join("report");
+    run_ok(
+        sentinel()
+            .args(["report", "--paths", "500", "--quiet", "--alert-backtest"])
+            .arg(&backtest)
+            .arg("--out")
+            .arg(&out),
+    );
+    let page = Html::parse_document(&std::fs::read_to_string(out.join("report.html")).unwrap());
+    let section = Selector::parse("section#alert-backtest").unwrap();
+    let text: String = page
+        .select(&section)
+        .next()
+        .expect("alert backtest section")
+        .text()
+        .collect();
+    let expected = std::fs::read_to_string(&backtest).unwrap();
+    let first_row = expected
+        .lines()
+        .find(|l| l.contains("(configured)"))
+        .unwrap();
+    assert!(
+        text.contains("false pages") && text.contains(first_row.trim()),
+        "{text}"
+    );
+}
