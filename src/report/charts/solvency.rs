@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Chart, DrawResult, Drawn, MARKERS, bar, bn, category_panel, hline, legend, upper};
+use crate::model::liquidity::LiquidityView;
 use crate::report::ReportData;
 use crate::report::money::{idr, pct};
 
@@ -26,82 +27,100 @@ impl Chart for LiquidityChart<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
         let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
-        let scenarios = &self.0.report.scenarios;
-        let names: Vec<String> = scenarios.keys().map(|s| s.as_str().to_owned()).collect();
+        let coverage = LiquidityPanel {
+            caption: "Coverage ratio (usable reserve / p99 outflow)",
+            y_desc: "coverage ratio (x)",
+            value: |v| v.coverage_ratio,
+            full_cover_line: true,
+        };
+        self.panel(&left, &coverage)?;
+        let gap = LiquidityPanel {
+            caption: "Liquidity gap at p99 (shortfall beyond the usable reserve)",
+            y_desc: "gap p99 (Rp bn)",
+            value: |v| bn(v.gap_p99_idr),
+            full_cover_line: false,
+        };
+        self.panel(&right, &gap)
+    }
+}
+
+/// One panel of the liquidity chart: a figure of each scenario's two reserves.
+struct LiquidityPanel {
+    caption: &'static str,
+    y_desc: &'static str,
+    /// The figure drawn, in the axis unit.
+    value: fn(&LiquidityView) -> f64,
+    /// Draw the coverage ratio's 1.0 line.
+    full_cover_line: bool,
+}
+
+impl LiquidityChart<'_> {
+    /// The recommended layers (slot 0) or the rule of thumb (slot 1) of each scenario.
+    fn views(&self, slot: usize) -> impl Iterator<Item = &LiquidityView> {
+        self.0.report.scenarios.values().map(move |s| {
+            if slot == 0 {
+                &s.liquidity.recommended
+            } else {
+                &s.liquidity.rule_of_thumb
+            }
+        })
+    }
+
+    fn panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        p: &LiquidityPanel,
+    ) -> DrawResult {
+        let names: Vec<String> = self
+            .0
+            .report
+            .scenarios
+            .keys()
+            .map(|s| s.as_str().to_owned())
+            .collect();
         let rule = format!("{} rule", pct(self.0.config.reserve.rule_of_thumb_share));
         let reserves = [
             ("recommended layers".to_owned(), MARKERS[0]),
             (rule, MARKERS[2]),
         ];
-        let views = |slot: usize| {
-            scenarios.values().map(move |s| {
-                if slot == 0 {
-                    &s.liquidity.recommended
-                } else {
-                    &s.liquidity.rule_of_thumb
-                }
-            })
-        };
-        let top = views(0)
-            .chain(views(1))
-            .map(|v| v.coverage_ratio)
-            .fold(1.0, f64::max);
+        let floor = if p.full_cover_line { 1.0 } else { 0.0 };
+        let top = self
+            .views(0)
+            .chain(self.views(1))
+            .map(p.value)
+            .fold(floor, f64::max);
         let mut chart = category_panel(
-            &left,
-            "Coverage ratio (usable reserve / p99 outflow)",
+            area,
+            p.caption,
             &names,
-            0.0..upper(top) * 1.2,
-            ("scenario", "coverage ratio (x)"),
+            0.0..upper(top) * 1.35,
+            ("scenario", p.y_desc),
         )?;
-        for (slot, (label, colour)) in reserves.iter().enumerate() {
-            let colour = *colour;
+        for (slot, (label, colour)) in reserves.into_iter().enumerate() {
             chart
                 .draw_series(
-                    views(slot)
+                    self.views(slot)
                         .enumerate()
-                        .map(|(i, v)| bar(i, (slot, 2), 0.0, v.coverage_ratio, colour)),
+                        .map(|(i, v)| bar(i, (slot, 2), 0.0, (p.value)(v), colour)),
                 )
                 .drawn()?
-                .label(label.clone())
+                .label(label)
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
                 });
         }
-        let n = names.len() as f64;
-        hline(
-            &mut chart,
-            1.0,
-            -0.5..n - 0.5,
-            BLACK.stroke_width(1),
-            "full cover (1.0)".to_owned(),
-        )?;
-        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-        let gap_top = views(0)
-            .chain(views(1))
-            .map(|v| v.gap_p99_idr)
-            .fold(0.0, f64::max);
-        let mut chart = category_panel(
-            &right,
-            "Liquidity gap at p99 (shortfall beyond the usable reserve)",
-            &names,
-            0.0..upper(bn(gap_top)) * 1.2,
-            ("scenario", "gap p99 (Rp bn)"),
-        )?;
-        for (slot, (label, colour)) in reserves.iter().enumerate() {
-            let colour = *colour;
-            chart
-                .draw_series(
-                    views(slot)
-                        .enumerate()
-                        .map(|(i, v)| bar(i, (slot, 2), 0.0, bn(v.gap_p99_idr), colour)),
-                )
-                .drawn()?
-                .label(label.clone())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-                });
+        if p.full_cover_line {
+            let n = names.len() as f64;
+            let style = BLACK.stroke_width(1);
+            hline(
+                &mut chart,
+                1.0,
+                -0.5..n - 0.5,
+                style,
+                "full cover (1.0)".to_owned(),
+            )?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 }
 
