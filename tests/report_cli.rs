@@ -347,3 +347,11 @@ fn the_alert_backtest_table_is_included_when_given() {
         "{text}"
     );
 }
+
+#[test]
+fn the_named_limitations_are_those_of_the_assumptions_document() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assumptions.md")).unwrap();
+    let documented = sentinel::report::series::limitations_in(&doc);
+    assert_eq!(documented, sentinel::report::series::NAMED_LIMITATIONS);
+}

@@ -3,7 +3,7 @@
 
 use super::ReportData;
 use super::money::{idr, idr_usd, pct};
-use super::series::named_limitations;
+use super::series::NAMED_LIMITATIONS;
 
 /// The board summary: paragraphs of plain text and the named limitations.
 #[derive(Debug, Clone)]
@@ -23,7 +23,7 @@ pub fn board_summary(data: &ReportData) -> BoardSummary {
             rule_of_thumb(data),
             verdicts(data),
         ],
-        limitations: named_limitations(),
+        limitations: NAMED_LIMITATIONS.iter().map(|l| (*l).to_owned()).collect(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The board report's charts, drawn with plotters: each chart once as SVG (inlined in the
 //! HTML and written beside it) and once as PNG. Text is set in DejaVu Sans, embedded in the
-//! binary (`assets/fonts`, Bitstream Vera licence), so no chart depends on the machine's
+//! binary (`src/report/fonts`, Bitstream Vera licence), so no chart depends on the machine's
 //! fonts or the network.
 
 mod market;
@@ -22,7 +22,7 @@ use super::{ReportData, ReportError};
 use crate::model::process::ScenarioName;
 
 /// The font every chart's text is set in.
-const FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+const FONT_BYTES: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 
 /// The family name charts ask for.
 pub(crate) const FONT: &str = "sans-serif";
