@@ -29,5 +29,6 @@ pub mod grpc;
 pub mod metrics;
 pub mod model;
 pub mod monitor;
+pub mod report;
 pub mod service;
 pub mod store;

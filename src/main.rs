@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            std::process::ExitCode::from(2)
+            std::process::ExitCode::from(cli::exit_code(&error))
         }
     }
 }

@@ -6,4 +6,7 @@ pub mod report;
 pub mod run;
 
 pub use report::BatchReport;
-pub use run::{BatchError, BatchRequest, recommendation_band, run_batch, run_batch_with_market};
+pub use run::{
+    BatchError, BatchProgress, BatchRequest, recommendation_band, run_batch, run_batch_observed,
+    run_batch_with_market,
+};

@@ -175,6 +175,58 @@ pub struct ScenarioReport {
     pub withdrawal_fan: Vec<FanPoint>,
     /// How the scenario's figures sit against the documented record.
     pub calibration: ScenarioCalibration,
+    /// Per-path series for the board report's charts; not in the JSON, whose summary
+    /// figures they underlie.
+    #[serde(skip)]
+    pub chart_series: ScenarioChartSeries,
+}
+
+/// Per-path series of a scenario that the board report charts (`sentinel report`).
+#[derive(Debug, Clone, Default)]
+pub struct ScenarioChartSeries {
+    /// Histogram of the weekend total over the paths, IDR.
+    pub weekend_total: Histogram,
+    /// Paths whose first hour short of the rule of thumb is hour `h`, at index `h − 1`
+    /// (paths never short are not counted).
+    pub rule_breach_hour_paths: Vec<u64>,
+}
+
+/// Equal-width bins from `low_idr`: bin `i` counts the values in
+/// `[low_idr + i · width_idr, low_idr + (i + 1) · width_idr)` (the last bin is closed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    /// Lower edge of the first bin, IDR.
+    pub low_idr: f64,
+    /// Width of every bin, IDR.
+    pub width_idr: f64,
+    /// Values per bin.
+    pub counts: Vec<u64>,
+}
+
+impl Histogram {
+    /// `bins` equal bins from the smallest to the largest value of the ascending `sorted`
+    /// (one bin of width 1 when all values are equal); empty for an empty sample.
+    pub fn of_sorted(sorted: &[f64], bins: usize) -> Self {
+        let (Some(&low_idr), Some(&high)) = (sorted.first(), sorted.last()) else {
+            return Self::default();
+        };
+        let bins = bins.max(1);
+        let width_idr = if high > low_idr {
+            (high - low_idr) / bins as f64
+        } else {
+            1.0
+        };
+        let mut counts = vec![0; bins];
+        for &x in sorted {
+            let i = ((x - low_idr) / width_idr) as usize;
+            counts[i.min(bins - 1)] += 1;
+        }
+        Self {
+            low_idr,
+            width_idr,
+            counts,
+        }
+    }
 }
 
 /// A scenario's calibration figures (the "calibration" section of `simulate`).

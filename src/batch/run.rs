@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::batch::report::{
-    BatchReport, HourPoint, InsolvencyTimes, Recommendation, ScenarioCalibration,
-    ScenarioLiquidity, ScenarioReport, SensitivityBand, ShareSummary, SolvencyBook,
-    SummaryIntervals, UsdReference,
+    BatchReport, Histogram, HourPoint, InsolvencyTimes, Recommendation, ScenarioCalibration,
+    ScenarioChartSeries, ScenarioLiquidity, ScenarioReport, SensitivityBand, ShareSummary,
+    SolvencyBook, SummaryIntervals, UsdReference,
 };
 use crate::config::{Config, ReserveConfig};
 use crate::model::insurance::{InsuranceReport, run_insurance_fund};
@@ -37,6 +37,20 @@ use crate::model::withdrawals::ScenarioRun;
 
 /// Failure probability the "safe share" of the frontier is read at.
 const SAFE_FAILURE_PROBABILITY: f64 = 0.01;
+
+/// Bins of the weekend-total histogram the board report charts.
+const TOTAL_HISTOGRAM_BINS: usize = 60;
+
+/// Told when a batch run moves to its next stage, so a long run can show progress.
+pub trait BatchProgress: Sync {
+    /// Stage `done` of `total` begins; `label` says what it does.
+    fn stage(&self, done: u64, total: u64, label: &str);
+}
+
+/// Progress that nobody watches.
+impl BatchProgress for () {
+    fn stage(&self, _done: u64, _total: u64, _label: &str) {}
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -115,11 +129,29 @@ pub fn run_batch_with_market(
     request: &BatchRequest,
     history: &MarketHistory,
 ) -> Result<BatchReport, BatchError> {
+    run_batch_observed(config, users, request, history, &())
+}
+
+/// [`run_batch_with_market`], telling `progress` as each scenario and the risk sections
+/// begin (`ScenarioName::ALL.len() + 1` stages).
+pub fn run_batch_observed(
+    config: &Config,
+    users: &UserBase,
+    request: &BatchRequest,
+    history: &MarketHistory,
+    progress: &dyn BatchProgress,
+) -> Result<BatchReport, BatchError> {
     config.market.check_history_days(history.days())?;
+    let stages = ScenarioName::ALL.len() as u64 + 1;
     let window = WeekendWindow::from_config(&config.window);
     let r = &config.reserve;
     let ctx = RunContext::new(config, users);
-    let run_of = |name| simulate_scenario(config, users, request, name);
+    let mut stage = 0;
+    let mut run_of = |name: ScenarioName| {
+        progress.stage(stage, stages, &format!("simulating the {name} weekend"));
+        stage += 1;
+        simulate_scenario(config, users, request, name)
+    };
 
     let planning = r.planning_scenario;
     let first_run = run_of(planning)?;
@@ -152,6 +184,11 @@ pub fn run_batch_with_market(
         fiat_reserve_idr,
         window_hours: window.hours,
     };
+    progress.stage(
+        stages - 1,
+        stages,
+        "market risk, insurance fund, balance sheets",
+    );
     let risk = risk_sections(config, history, &demand, ctx.total_fiat)?;
     Ok(assemble(
         &ctx,
@@ -555,7 +592,21 @@ fn scenario_report(
         liquidity: checks.liquidity,
         withdrawal_fan: withdrawal_fan(run, &checks.recommended.schedule(run.hours as u32, 0)),
         calibration: calibration(run, scenario, mean_institutional_idr, mean_retail_idr),
+        chart_series: ScenarioChartSeries {
+            weekend_total: Histogram::of_sorted(sample.sorted(), TOTAL_HISTOGRAM_BINS),
+            rule_breach_hour_paths: breach_hour_counts(&checks.rule_breach_hours, run.hours),
+        },
     }
+}
+
+/// Paths per first short hour (index `h − 1`) of `breach_hours` (0 = never short, not
+/// counted) over a window of `hours`.
+fn breach_hour_counts(breach_hours: &[u16], hours: usize) -> Vec<u64> {
+    let mut counts = vec![0; hours];
+    for &h in breach_hours.iter().filter(|&&h| h > 0) {
+        counts[(usize::from(h) - 1).min(hours.saturating_sub(1))] += 1;
+    }
+    counts
 }
 
 /// The scenario's calibration figures from its run: the institutional share, the share of

@@ -4,7 +4,9 @@
 
 mod calendar;
 mod feed;
+mod progress;
 mod replay;
+mod report;
 mod serve;
 mod simulate;
 mod store;
@@ -34,6 +36,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the batch stress test and print the reserve recommendation.
     Simulate(SimulateArgs),
+    /// Run the batch stress test and write the board report: a self-contained HTML page
+    /// with charts (also as SVG and PNG), tables and a plain-words summary.
+    Report(ReportArgs),
     /// Print the default configuration as TOML.
     Config,
     /// List the coming bank-rail closures (weekends, holidays, cuti bersama) and their lengths.
@@ -272,9 +277,16 @@ pub struct SimulateArgs {
     /// Worker threads, 0 = one per core (default: simulation.threads of the config).
     #[arg(long)]
     pub threads: Option<u32>,
-    /// Write the full report as JSON to this file.
+    /// Write the full report as JSON to this file (`-`: to standard output, instead of
+    /// the text tables).
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Also write each table as CSV into this directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+    /// No progress bar (it is drawn on stderr only when stderr is a terminal).
+    #[arg(long)]
+    pub quiet: bool,
     /// Size the reserve for the bank-rail closure that starts on or after this day
     /// (`YYYY-MM-DD`, from the holiday calendar) instead of the configured weekly window.
     #[arg(long, value_name = "DATE")]
@@ -287,6 +299,69 @@ pub struct SimulateArgs {
     /// 0, the default, skips it. Real accounts (`--users-csv`) have none.
     #[arg(long, default_value_t = 0)]
     pub sensitivity_seeds: u32,
+}
+
+/// Arguments of `sentinel report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Directory of the report (created if needed): `report.html` and each chart as SVG and PNG.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// TOML configuration; fields left out take the documented defaults.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Paths per scenario (default: simulation.paths of the config).
+    #[arg(long)]
+    pub paths: Option<u32>,
+    /// Master seed (default: simulation.seed of the config).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads, 0 = one per core (default: simulation.threads of the config).
+    #[arg(long)]
+    pub threads: Option<u32>,
+    /// Size the reserve for the bank-rail closure that starts on or after this day
+    /// (`YYYY-MM-DD`, from the holiday calendar) instead of the configured weekly window.
+    #[arg(long, value_name = "DATE")]
+    pub window_start: Option<jiff::civil::Date>,
+    /// Also write each table as CSV into this directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+    /// Also write the full report as JSON to this file (`-`: to standard output).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Include the false-page / lead-time table of `sentinel backtest-alerts --out FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub alert_backtest: Option<PathBuf>,
+    /// No progress bar (it is drawn on stderr only when stderr is a terminal).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Where the user base comes from.
+    #[command(flatten)]
+    pub users: UserSource,
+    /// Synthetic user bases on which the recommendation is re-designed for its sensitivity
+    /// band (as `simulate`); 0, the default, skips it.
+    #[arg(long, default_value_t = 0)]
+    pub sensitivity_seeds: u32,
+}
+
+/// Marks an error as a runtime failure (exit code 1: the run itself failed, e.g. a disk
+/// filled up while writing) rather than bad usage or input (exit code 2).
+#[derive(Debug, Clone, Copy)]
+pub struct RuntimeFailure(pub &'static str);
+
+impl std::fmt::Display for RuntimeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// The exit code of a failed command: 1 for a runtime failure, 2 for bad usage or input.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.downcast_ref::<RuntimeFailure>().is_some() {
+        1
+    } else {
+        2
+    }
 }
 
 /// Where the user base comes from: real accounts, real cohort totals, or (by default)
@@ -355,6 +430,7 @@ impl UserSource {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Report(args) => report::run(args),
         Command::Config => {
             print!("{}", Config::default_toml());
             Ok(())

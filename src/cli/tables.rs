@@ -44,9 +44,10 @@ impl Labels {
     }
 }
 
-/// Rupiah in billions, e.g. `Rp 12.3 bn`.
+/// Rupiah in billions, e.g. `Rp 12.3 bn` (the report's one formatter, fixed to billions
+/// so the columns line up).
 fn bn(idr: f64) -> String {
-    format!("Rp {:.1} bn", idr / 1e9)
+    sentinel::report::money::idr_bn(idr)
 }
 
 fn pct(share: f64) -> String {
