@@ -66,8 +66,9 @@ pub enum StoreCommand {
     /// Read every record of the event log and report; changes nothing. Exits non-zero
     /// when the log is corrupt before its tail (the monitor would refuse to start).
     Verify(StoreArgs),
-    /// Keep the valid records before the first bad one; move every byte after them to
-    /// `events.log.salvaged-<UTC time>` beside the log (nothing is deleted).
+    /// Keep the valid records before the first bad one; move every byte after them (and
+    /// later segments and snapshots) to `<name>.salvaged-<UTC time>` beside them (nothing
+    /// is deleted).
     Salvage(StoreArgs),
 }
 

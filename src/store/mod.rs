@@ -1,4 +1,6 @@
-//! The durable event log: the project's own append-only file, `<data_dir>/events.log`.
+//! The durable event log: the project's own append-only files, a chain of segments
+//! `<data_dir>/events-<first event>.log` ([`segments`]) with a snapshot of the state at
+//! each checkpoint ([`snapshot`]).
 //!
 //! **Format** ([`frame`]): a checked header, then one frame per commit —
 //! `[u32 length][u32 CRC32C][protobuf CommitRecord]` ([`record`]). A commit's new events,
@@ -10,11 +12,18 @@
 //! Group commit: the sequencer puts every event waiting at that moment into one record.
 //! The directory is fsynced when the log file is created.
 //!
-//! **Recovery** ([`EventStore::open`]): every record's checksum is verified on replay.
+//! **Checkpoints** ([`EventStore::checkpoint`]): a new segment starts and the state after
+//! every committed event is written as a snapshot; retention then removes what is wholly
+//! older than `StoreOptions::retention_ms` of event time.
+//!
+//! **Recovery** ([`EventStore::open_with_options`]): the newest snapshot that checks out
+//! and was taken under the same settings, then every record after it, checksums verified
+//! (without options, no snapshot: the whole log).
 //! A bad *tail* (the last record incomplete or damaged, nothing valid after it — what a
 //! crash during a commit leaves) is truncated and reported in
 //! [`Recovered::truncated_tail`]. Damage *before* the tail, a record that does not decode,
-//! a record out of sequence or an `event_id` stored twice refuses the open with
+//! a record out of sequence or an `event_id` stored twice within the dedup horizon refuses
+//! the open with
 //! [`StoreError::LogCorrupt`], naming the file, the byte offset and the record; see
 //! [`verify`] for the `sentinel store verify` / `salvage` commands.
 //!

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
-use super::frame::{FRAME_HEADER_LEN, HEADER_LEN, MAX_PAYLOAD_BYTES, encode_frame};
+use super::frame::{FRAME_HEADER_LEN, HEADER_LEN, encode_frame};
 use super::io::StoreIo;
 use super::record::{ReserveRecord, SnapshotMeta, SnapshotRecord, WindowRecord};
 use crate::monitor::state::StateSnapshot;
@@ -75,9 +75,9 @@ pub fn write_snapshot(
         settings_fingerprint: state.settings_fingerprint,
     };
     let payload = SnapshotRecord::of(first_event, state).encode_to_vec();
-    if payload.len() > MAX_PAYLOAD_BYTES as usize {
+    if u32::try_from(payload.len()).is_err() {
         return Err(io::Error::other(format!(
-            "snapshot of {} bytes exceeds the record limit",
+            "snapshot of {} bytes exceeds the 4 GiB frame limit",
             payload.len()
         )));
     }
