@@ -58,9 +58,10 @@ def generate_stubs(out_dir):
     return pb, rpc
 
 
-def make_event(pb, run_id, i, now_s, amount_minor=150_00):
-    """A settled retail withdrawal an hour ago, unique per run and index."""
-    event = pb.WithdrawalEvent(
+def make_event(pb, run_id, i, now_s, amount_minor=150_00, message="WithdrawalEvent"):
+    """A settled retail withdrawal an hour ago, unique per run and index, as a `message`
+    (`WithdrawalEvent`, or `IngestWithdrawalsRequest`, which has the same fields)."""
+    event = getattr(pb, message)(
         event_id=f"py-{run_id}-{i:09d}",
         account_id=f"acct-{i % 50_000:08d}",
         cohort=pb.COHORT_RETAIL,
@@ -74,13 +75,13 @@ def make_event(pb, run_id, i, now_s, amount_minor=150_00):
 
 def events(pb, run_id, count, now_s):
     for i in range(count):
-        yield make_event(pb, run_id, i, now_s)
+        yield make_event(pb, run_id, i, now_s, message="IngestWithdrawalsRequest")
 
 
 def batches(pb, run_id, count, now_s, batch_size):
     for start in range(0, count, batch_size):
         end = min(count, start + batch_size)
-        yield pb.WithdrawalBatch(
+        yield pb.IngestWithdrawalBatchesRequest(
             events=[make_event(pb, run_id, i, now_s) for i in range(start, end)]
         )
 
@@ -122,8 +123,9 @@ def bad_event(pb, stub):
     """Two valid events and one of amount 0: expects INVALID_ARGUMENT naming the field."""
     run_id = uuid.uuid4().hex[:12]
     now_s = int(time.time())
-    stream = [make_event(pb, run_id, 0, now_s), make_event(pb, run_id, 1, now_s)]
-    stream.append(make_event(pb, run_id, 2, now_s, amount_minor=0))
+    request = "IngestWithdrawalsRequest"
+    stream = [make_event(pb, run_id, i, now_s, message=request) for i in (0, 1)]
+    stream.append(make_event(pb, run_id, 2, now_s, amount_minor=0, message=request))
     try:
         summary = stub.IngestWithdrawals(iter(stream))
         return {"status": "OK", "accepted": summary.accepted}
@@ -150,7 +152,7 @@ def main():
         pb, rpc = generate_stubs(out_dir)
         with grpc.insecure_channel(args.addr) as channel:
             grpc.channel_ready_future(channel).result(timeout=10)
-            stub = rpc.MonitorStub(channel)
+            stub = rpc.MonitorServiceStub(channel)
             if args.bad_event:
                 print(json.dumps(bad_event(pb, stub)), flush=True)
                 return 0

@@ -6,9 +6,9 @@ use std::time::Duration;
 use tokio_stream::StreamExt;
 use tonic::transport::{Channel, Endpoint};
 
-use super::convert::event_to_pb;
+use super::convert::{event_to_pb, request_of_event};
 use super::pb;
-use super::pb::monitor_client::MonitorClient;
+use super::pb::monitor_service_client::MonitorServiceClient;
 use crate::monitor::event::{IDR_MINOR_PER_RUPIAH, WithdrawalEvent};
 use crate::service::IngestCounts;
 
@@ -29,7 +29,7 @@ pub enum ClientError {
 /// A connected monitor client.
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: MonitorClient<Channel>,
+    inner: MonitorServiceClient<Channel>,
 }
 
 /// What `watch` prints.
@@ -56,7 +56,7 @@ impl Client {
             .connect()
             .await?;
         Ok(Self {
-            inner: MonitorClient::new(channel),
+            inner: MonitorServiceClient::new(channel),
         })
     }
 
@@ -65,7 +65,7 @@ impl Client {
         &mut self,
         events: &[WithdrawalEvent],
     ) -> Result<IngestCounts, ClientError> {
-        let batch = pb::WithdrawalBatch {
+        let batch = pb::RecordWithdrawalsRequest {
             events: events.iter().map(event_to_pb).collect(),
         };
         let ack = self.inner.record_withdrawals(batch).await?.into_inner();
@@ -83,7 +83,7 @@ impl Client {
     ) -> Result<IngestCounts, ClientError> {
         let summary = self
             .inner
-            .ingest_withdrawals(events.map(|e| event_to_pb(&e)))
+            .ingest_withdrawals(events.map(|e| request_of_event(event_to_pb(&e))))
             .await?
             .into_inner();
         Ok(IngestCounts {
@@ -98,7 +98,7 @@ impl Client {
         let amount_minor = i64::try_from(amount_idr)
             .unwrap_or(i64::MAX / IDR_MINOR_PER_RUPIAH)
             .saturating_mul(IDR_MINOR_PER_RUPIAH);
-        let position = pb::ReservePosition {
+        let position = pb::SetReserveRequest {
             layers: vec![pb::ReserveLayer {
                 name: "gateway float".into(),
                 amount_minor,
@@ -122,7 +122,9 @@ impl Client {
             .inner
             .get_projection(pb::GetProjectionRequest {})
             .await?
-            .into_inner();
+            .into_inner()
+            .projection
+            .unwrap_or_default();
         Ok(render_projection(&p, 0))
     }
 
@@ -146,7 +148,7 @@ impl Client {
         let mut alerts = if selection.alerts {
             Some(
                 self.inner
-                    .watch_alerts(pb::AlertFilter::default())
+                    .watch_alerts(pb::WatchAlertsRequest::default())
                     .await?
                     .into_inner(),
             )

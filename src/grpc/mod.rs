@@ -1,4 +1,4 @@
-//! The gRPC edge: the `sentinel.v1.Monitor` service over tonic, plus health and
+//! The gRPC edge: the `sentinel.v1.MonitorService` service over tonic, plus health and
 //! reflection. **API boundary:** only this module knows the prost types; it converts them
 //! to and from the [`crate::monitor`] types and calls the [`crate::service::Engine`].
 
@@ -10,6 +10,7 @@ mod ingest;
 mod server;
 mod status;
 
+pub use convert::request_of_event;
 pub use server::{GrpcError, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, MonitorApi, serve};
 pub use status::{ACCEPTED_METADATA_KEY, DUPLICATES_METADATA_KEY, FIELD_METADATA_KEY};
 

@@ -8,12 +8,12 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::codec::SizeLimitAsResourceExhausted;
 use super::convert::{
-    alert_to_pb, event_from_pb, filter_matches, projection_to_pb, reserve_from_pb,
+    alert_to_pb, event_from_pb, event_of_request, filter_matches, projection_to_pb, reserve_from_pb,
 };
 use super::flow;
-use super::ingest::{Chunk, Reader};
+use super::ingest::{Chunk, Reader, StreamSummary};
 use super::pb;
-use super::pb::monitor_server::{Monitor, MonitorServer};
+use super::pb::monitor_service_server::{MonitorService, MonitorServiceServer};
 use super::status::{
     Invalid, batch_too_large, invalid_reserve, stream_ended, to_status, wire_status,
 };
@@ -24,8 +24,8 @@ use tonic_health::ServingStatus;
 /// Messages buffered per streaming response before the subscriber counts as slow.
 const STREAM_BUFFER: usize = 16;
 
-/// Events one `WithdrawalBatch` may carry (`RecordWithdrawals`, `IngestWithdrawalBatches`);
-/// more is RESOURCE_EXHAUSTED.
+/// Events one message of `RecordWithdrawals` or `IngestWithdrawalBatches` may carry; more
+/// is RESOURCE_EXHAUSTED.
 pub const MAX_BATCH_EVENTS: usize = 10_000;
 
 /// Largest message the server decodes, bytes (the encoded protobuf, without the 5-byte
@@ -33,12 +33,12 @@ pub const MAX_BATCH_EVENTS: usize = 10_000;
 /// (two 128-byte ids) fit.
 pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
-/// The events of one batch of `IngestWithdrawalBatches`, at most [`MAX_BATCH_EVENTS`].
-fn unpack_batch(batch: pb::WithdrawalBatch) -> Result<Vec<pb::WithdrawalEvent>, Status> {
-    if batch.events.len() > MAX_BATCH_EVENTS {
-        return Err(batch_too_large(batch.events.len(), MAX_BATCH_EVENTS));
+/// The events of one batch, at most [`MAX_BATCH_EVENTS`].
+fn checked_batch(events: Vec<pb::WithdrawalEvent>) -> Result<Vec<pb::WithdrawalEvent>, Status> {
+    if events.len() > MAX_BATCH_EVENTS {
+        return Err(batch_too_large(events.len(), MAX_BATCH_EVENTS));
     }
-    Ok(batch.events)
+    Ok(events)
 }
 
 /// Why the server failed.
@@ -52,7 +52,7 @@ pub enum GrpcError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
-/// The `sentinel.v1.Monitor` implementation.
+/// The `sentinel.v1.MonitorService` implementation.
 #[derive(Clone)]
 pub struct MonitorApi {
     engine: Engine,
@@ -99,10 +99,10 @@ impl MonitorApi {
         &self,
         inbound: Streaming<T>,
         unpack: fn(T) -> Result<Vec<pb::WithdrawalEvent>, Status>,
-    ) -> Result<Response<pb::IngestSummary>, Status> {
+    ) -> Result<StreamSummary, Status> {
         let max_buffered = self.engine.config().monitor.group_commit_max_events as usize;
         let mut reader = Reader::spawn(inbound, max_buffered, unpack);
-        let mut summary = pb::IngestSummary::default();
+        let mut summary = StreamSummary::default();
         let mut shutdown = self.shutdown.clone();
         loop {
             let chunk = tokio::select! {
@@ -113,7 +113,7 @@ impl MonitorApi {
                 }
             };
             let result = match chunk {
-                None => return Ok(Response::new(summary)),
+                None => return Ok(summary),
                 Some(Chunk::Events(events)) => self.ingest_chunk(events, &mut summary).await,
                 Some(Chunk::End(status)) => Err(wire_status(status)),
             };
@@ -126,7 +126,7 @@ impl MonitorApi {
     async fn ingest_chunk(
         &self,
         wire: Vec<pb::WithdrawalEvent>,
-        summary: &mut pb::IngestSummary,
+        summary: &mut StreamSummary,
     ) -> Result<(), Status> {
         let offset = summary.received as usize;
         summary.received += wire.len() as u64;
@@ -183,34 +183,37 @@ impl MonitorApi {
 }
 
 #[tonic::async_trait]
-impl Monitor for MonitorApi {
+impl MonitorService for MonitorApi {
     async fn ingest_withdrawals(
         &self,
-        request: Request<Streaming<pb::WithdrawalEvent>>,
-    ) -> Result<Response<pb::IngestSummary>, Status> {
-        self.ingest_stream(request.into_inner(), |event| Ok(vec![event]))
-            .await
+        request: Request<Streaming<pb::IngestWithdrawalsRequest>>,
+    ) -> Result<Response<pb::IngestWithdrawalsResponse>, Status> {
+        let unpack = |message| Ok(vec![event_of_request(message)]);
+        let summary = self.ingest_stream(request.into_inner(), unpack).await?;
+        Ok(Response::new(summary.into()))
     }
 
     async fn ingest_withdrawal_batches(
         &self,
-        request: Request<Streaming<pb::WithdrawalBatch>>,
-    ) -> Result<Response<pb::IngestSummary>, Status> {
-        self.ingest_stream(request.into_inner(), unpack_batch).await
+        request: Request<Streaming<pb::IngestWithdrawalBatchesRequest>>,
+    ) -> Result<Response<pb::IngestWithdrawalBatchesResponse>, Status> {
+        let unpack = |message: pb::IngestWithdrawalBatchesRequest| checked_batch(message.events);
+        let summary = self.ingest_stream(request.into_inner(), unpack).await?;
+        Ok(Response::new(summary.into()))
     }
 
     async fn record_withdrawals(
         &self,
-        request: Request<pb::WithdrawalBatch>,
-    ) -> Result<Response<pb::IngestAck>, Status> {
-        let events = unpack_batch(request.into_inner())?;
+        request: Request<pb::RecordWithdrawalsRequest>,
+    ) -> Result<Response<pb::RecordWithdrawalsResponse>, Status> {
+        let events = checked_batch(request.into_inner().events)?;
         let (events, failure) = convert_batch(events, 0);
         if let Some(invalid) = failure {
             self.report(&invalid);
             return Err(invalid.status(""));
         }
         let counts = self.engine.record(events).await.map_err(to_status)?;
-        Ok(Response::new(pb::IngestAck {
+        Ok(Response::new(pb::RecordWithdrawalsResponse {
             accepted: counts.accepted,
             duplicates: counts.duplicates,
             state_version: counts.state_version,
@@ -219,15 +222,15 @@ impl Monitor for MonitorApi {
 
     async fn set_reserve(
         &self,
-        request: Request<pb::ReservePosition>,
-    ) -> Result<Response<pb::SetReserveReply>, Status> {
+        request: Request<pb::SetReserveRequest>,
+    ) -> Result<Response<pb::SetReserveResponse>, Status> {
         let reserve = reserve_from_pb(request.into_inner()).map_err(|rejection| {
             self.engine.report_rejected_reserve(&rejection);
             invalid_reserve(&rejection)
         })?;
         let total = reserve.total_idr();
         let state_version = self.engine.set_reserve(reserve).await.map_err(to_status)?;
-        Ok(Response::new(pb::SetReserveReply {
+        Ok(Response::new(pb::SetReserveResponse {
             state_version,
             total_reserve_idr: i64::try_from(total).unwrap_or(i64::MAX),
         }))
@@ -236,17 +239,19 @@ impl Monitor for MonitorApi {
     async fn get_projection(
         &self,
         _request: Request<pb::GetProjectionRequest>,
-    ) -> Result<Response<pb::Projection>, Status> {
+    ) -> Result<Response<pb::GetProjectionResponse>, Status> {
         let version = self.engine.state_version();
         let projection = self
             .engine
             .projection_at_least(version)
             .await
             .ok_or_else(|| Status::unavailable("no projection yet"))?;
-        Ok(Response::new(projection_to_pb(&projection)))
+        Ok(Response::new(pb::GetProjectionResponse {
+            projection: Some(projection_to_pb(&projection)),
+        }))
     }
 
-    type WatchProjectionsStream = ReceiverStream<Result<pb::ProjectionUpdate, Status>>;
+    type WatchProjectionsStream = ReceiverStream<Result<pb::WatchProjectionsResponse, Status>>;
 
     async fn watch_projections(
         &self,
@@ -257,7 +262,7 @@ impl Monitor for MonitorApi {
         let first = latest.map(|p| {
             (
                 p.projection.inputs.version,
-                pb::ProjectionUpdate {
+                pb::WatchProjectionsResponse {
                     projection: Some(projection_to_pb(&p)),
                     missed: 0,
                 },
@@ -271,7 +276,7 @@ impl Monitor for MonitorApi {
             |p, missed| {
                 Some((
                     p.projection.inputs.version,
-                    pb::ProjectionUpdate {
+                    pb::WatchProjectionsResponse {
                         projection: Some(projection_to_pb(p)),
                         missed,
                     },
@@ -281,17 +286,17 @@ impl Monitor for MonitorApi {
         Ok(Response::new(ReceiverStream::new(out)))
     }
 
-    type WatchAlertsStream = ReceiverStream<Result<pb::AlertUpdate, Status>>;
+    type WatchAlertsStream = ReceiverStream<Result<pb::WatchAlertsResponse, Status>>;
 
     async fn watch_alerts(
         &self,
-        request: Request<pb::AlertFilter>,
+        request: Request<pb::WatchAlertsRequest>,
     ) -> Result<Response<Self::WatchAlertsStream>, Status> {
         let filter = request.into_inner();
         let (firing, updates) = self.engine.subscribe_alerts();
         let (sender, out) = mpsc::channel(STREAM_BUFFER.max(firing.len() + 1));
         for alert in firing.iter().filter(|a| filter_matches(&filter, a)) {
-            let update = pb::AlertUpdate {
+            let update = pb::WatchAlertsResponse {
                 alert: Some(alert_to_pb(alert)),
                 missed: 0,
                 initial: true,
@@ -307,7 +312,7 @@ impl Monitor for MonitorApi {
                 filter_matches(&filter, a).then(|| {
                     (
                         0,
-                        pb::AlertUpdate {
+                        pb::WatchAlertsResponse {
                             alert: Some(alert_to_pb(a)),
                             missed,
                             initial: false,
@@ -320,7 +325,7 @@ impl Monitor for MonitorApi {
     }
 }
 
-fn add(summary: &mut pb::IngestSummary, counts: IngestCounts) {
+fn add(summary: &mut StreamSummary, counts: IngestCounts) {
     summary.accepted += counts.accepted;
     summary.duplicates += counts.duplicates;
     summary.state_version = counts.state_version;
@@ -385,7 +390,7 @@ async fn follow_store_health(
         };
         reporter
             .set_service_status(
-                <MonitorServer<MonitorApi> as tonic::server::NamedService>::NAME,
+                <MonitorServiceServer<MonitorApi> as tonic::server::NamedService>::NAME,
                 status,
             )
             .await;
@@ -407,7 +412,7 @@ pub async fn serve(
     let tasks = engine.start(shutdown.clone());
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
-        .set_serving::<MonitorServer<MonitorApi>>()
+        .set_serving::<MonitorServiceServer<MonitorApi>>()
         .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(super::FILE_DESCRIPTOR_SET)
@@ -424,7 +429,7 @@ pub async fn serve(
     ));
     let api = MonitorApi::new(engine.clone(), shutdown.clone());
     let mut stop = shutdown.clone();
-    let monitor = MonitorServer::new(api)
+    let monitor = MonitorServiceServer::new(api)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let result = tonic::transport::Server::builder()

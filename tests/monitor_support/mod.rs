@@ -5,7 +5,7 @@
 pub mod raw_h2;
 
 use sentinel::config::{Config, ScenarioName};
-use sentinel::grpc::pb::monitor_client::MonitorClient;
+use sentinel::grpc::pb::monitor_service_client::MonitorServiceClient;
 use sentinel::grpc::{self, pb};
 use sentinel::metrics::Metrics;
 use sentinel::model::conditional::ConditionalModel;
@@ -141,9 +141,9 @@ async fn serve(engine: Engine) -> TestServer {
 
 impl TestServer {
     /// A connected client.
-    pub async fn client(&self) -> MonitorClient<Channel> {
+    pub async fn client(&self) -> MonitorServiceClient<Channel> {
         for _ in 0..50 {
-            if let Ok(client) = MonitorClient::connect(self.url.clone()).await {
+            if let Ok(client) = MonitorServiceClient::connect(self.url.clone()).await {
                 return client;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -202,9 +202,14 @@ pub fn to_pb(e: &WithdrawalEvent) -> pb::WithdrawalEvent {
     }
 }
 
+/// The `IngestWithdrawals` message of a wire event (the same fields).
+pub fn as_request(e: pb::WithdrawalEvent) -> pb::IngestWithdrawalsRequest {
+    grpc::request_of_event(e)
+}
+
 /// A reserve of one layer of `amount_idr` from the close.
-pub fn reserve(amount_idr: u64) -> pb::ReservePosition {
-    pb::ReservePosition {
+pub fn reserve(amount_idr: u64) -> pb::SetReserveRequest {
+    pb::SetReserveRequest {
         layers: vec![pb::ReserveLayer {
             name: "float".into(),
             amount_minor: amount_idr as i64 * 100,
@@ -218,13 +223,13 @@ pub fn reserve(amount_idr: u64) -> pb::ReservePosition {
 
 /// Collects every alert update of a `WatchAlerts` subscription into a shared vector.
 pub fn collect_alerts(
-    mut client: MonitorClient<Channel>,
+    mut client: MonitorServiceClient<Channel>,
 ) -> std::sync::Arc<std::sync::Mutex<Vec<pb::Alert>>> {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
     tokio::spawn(async move {
         let mut stream = client
-            .watch_alerts(pb::AlertFilter::default())
+            .watch_alerts(pb::WatchAlertsRequest::default())
             .await
             .unwrap()
             .into_inner();
