@@ -9,6 +9,7 @@ mod serve;
 mod simulate;
 mod store;
 mod tables;
+mod token;
 mod watch;
 
 use std::path::PathBuf;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Check or repair the monitor's event log (run while the monitor is stopped).
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Role tokens: `sentinel token hash` prints the SHA-256 for the tokens file.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 /// `sentinel store …`
@@ -168,6 +172,9 @@ pub struct ServeArgs {
     /// Where the exposure model's user base comes from (default: synthetic).
     #[command(flatten)]
     pub users: UserSource,
+    /// TLS, tokens and the explicit opt-ins for non-loopback addresses.
+    #[command(flatten)]
+    pub access: serve::ServeAccessArgs,
 }
 
 /// Arguments of `sentinel feed`.
@@ -202,6 +209,9 @@ pub struct FeedArgs {
     /// Set this reserve (IDR, available from the close) before feeding.
     #[arg(long)]
     pub reserve_idr: Option<u64>,
+    /// TLS options; the token comes from `SENTINEL_TOKEN`.
+    #[command(flatten)]
+    pub access: watch::ClientAccessArgs,
 }
 
 /// Arguments of `sentinel watch`.
@@ -216,6 +226,9 @@ pub struct WatchArgs {
     /// Print projections only.
     #[arg(long)]
     pub projections_only: bool,
+    /// TLS options; the token comes from `SENTINEL_TOKEN`.
+    #[command(flatten)]
+    pub access: watch::ClientAccessArgs,
 }
 
 fn parse_scenario(text: &str) -> Result<ScenarioName, String> {
@@ -366,6 +379,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Feed(args) => feed::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Store(command) => store::run(command),
+        Command::Token(command) => token::run(command),
     }
 }
 

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use tokio_stream::StreamExt;
-use tonic::transport::{Channel, Endpoint};
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use super::convert::{event_to_pb, request_of_event};
 use super::pb;
@@ -24,12 +27,84 @@ pub enum ClientError {
     /// The call failed.
     #[error("{}: {}", .0.code(), .0.message())]
     Call(#[from] tonic::Status),
+    /// The token cannot be sent as a header.
+    #[error("the token is not a valid header value (printable ASCII only)")]
+    Token,
+}
+
+/// How a client reaches a monitor that requires TLS or a token.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAccess {
+    /// PEM of the CA that signed the server's certificate; with it the client speaks TLS.
+    pub ca_pem: Option<Vec<u8>>,
+    /// PEM certificate and key of the client, for mutual TLS.
+    pub identity_pem: Option<(Vec<u8>, Vec<u8>)>,
+    /// Server name to verify (default: the address's host).
+    pub domain: Option<String>,
+    /// Role token sent as `authorization: Bearer <token>`.
+    pub token: Option<String>,
+}
+
+/// Adds the bearer token (if any) to every call.
+#[derive(Debug, Clone, Default)]
+pub struct BearerToken(Option<MetadataValue<Ascii>>);
+
+impl BearerToken {
+    /// The header value of `token`.
+    pub fn new(token: Option<&str>) -> Result<Self, ClientError> {
+        token
+            .map(|t| MetadataValue::try_from(format!("Bearer {t}")).map_err(|_| ClientError::Token))
+            .transpose()
+            .map(Self)
+    }
+}
+
+impl Interceptor for BearerToken {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
 }
 
 /// A connected monitor client.
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: MonitorServiceClient<Channel>,
+    inner: MonitorServiceClient<InterceptedService<Channel, BearerToken>>,
+}
+
+/// The channel to `addr` with `access`'s TLS settings.
+pub async fn connect_channel(addr: &str, access: &ClientAccess) -> Result<Channel, ClientError> {
+    let tls = access.ca_pem.is_some();
+    let uri = if addr.contains("://") {
+        addr.to_owned()
+    } else if tls {
+        format!("https://{addr}")
+    } else {
+        format!("http://{addr}")
+    };
+    let mut endpoint =
+        Endpoint::from_shared(uri).map_err(|_| ClientError::Address(addr.to_owned()))?;
+    if let Some(ca) = &access.ca_pem {
+        let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
+        if let Some((cert, key)) = &access.identity_pem {
+            config = config.identity(Identity::from_pem(cert, key));
+        }
+        if let Some(domain) = &access.domain {
+            config = config.domain_name(domain.clone());
+        }
+        endpoint = endpoint.tls_config(config)?;
+    }
+    Ok(endpoint
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await?)
 }
 
 /// What `watch` prints.
@@ -42,21 +117,17 @@ pub struct WatchSelection {
 }
 
 impl Client {
-    /// Connects to `addr` (`host:port` or `http://host:port`).
+    /// Connects to `addr` (`host:port` or `http://host:port`) in plaintext, without a token.
     pub async fn connect(addr: &str) -> Result<Self, ClientError> {
-        let uri = if addr.contains("://") {
-            addr.to_owned()
-        } else {
-            format!("http://{addr}")
-        };
-        let endpoint =
-            Endpoint::from_shared(uri).map_err(|_| ClientError::Address(addr.to_owned()))?;
-        let channel = endpoint
-            .connect_timeout(Duration::from_secs(5))
-            .connect()
-            .await?;
+        Self::connect_with(addr, &ClientAccess::default()).await
+    }
+
+    /// Connects to `addr` with `access`'s TLS settings and token.
+    pub async fn connect_with(addr: &str, access: &ClientAccess) -> Result<Self, ClientError> {
+        let channel = connect_channel(addr, access).await?;
+        let token = BearerToken::new(access.token.as_deref())?;
         Ok(Self {
-            inner: MonitorServiceClient::new(channel),
+            inner: MonitorServiceClient::with_interceptor(channel, token),
         })
     }
 

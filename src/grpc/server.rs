@@ -1,9 +1,12 @@
 //! The tonic service and server.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio::time::Instant;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::codec::SizeLimitAsResourceExhausted;
@@ -11,12 +14,16 @@ use super::convert::{
     alert_to_pb, event_from_pb, event_of_request, filter_matches, projection_to_pb, reserve_from_pb,
 };
 use super::flow;
+use super::gate::{GateLayer, GateState, RpcObserver};
 use super::ingest::{Chunk, Reader, StreamSummary};
+use super::limits::{LogLimiter, RateLimiter, SystemTicker, Ticker, accept_limited};
 use super::pb;
 use super::pb::monitor_service_server::{MonitorService, MonitorServiceServer};
 use super::status::{
     Invalid, batch_too_large, invalid_reserve, stream_ended, to_status, wire_status,
 };
+use super::tls::TlsFiles;
+use super::tokens::TokenStore;
 use crate::monitor::event::WithdrawalEvent;
 use crate::service::{Engine, EngineError, IngestCounts, StoreHealth};
 use tonic_health::ServingStatus;
@@ -52,17 +59,69 @@ pub enum GrpcError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
+/// How long a watch stream may last; `None` = no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WatchTimeouts {
+    /// Longest time without a message sent.
+    pub idle: Option<Duration>,
+    /// Longest life.
+    pub lifetime: Option<Duration>,
+}
+
+impl WatchTimeouts {
+    /// The timeouts of `[access]` (0 = none).
+    pub fn of_config(access: &crate::config::access::AccessConfig) -> Self {
+        let positive = |seconds: f64| (seconds > 0.0).then(|| Duration::from_secs_f64(seconds));
+        Self {
+            idle: positive(access.watch_idle_timeout_seconds),
+            lifetime: positive(access.watch_lifetime_seconds),
+        }
+    }
+}
+
+/// What [`serve_with`] adds to the plain server: TLS, role tokens, an outcome observer,
+/// and the clock of rate limits.
+#[derive(Clone)]
+pub struct ServeOptions {
+    /// TLS material; `None` = plaintext.
+    pub tls: Option<TlsFiles>,
+    /// Role tokens; `None` = every call allowed.
+    pub tokens: Option<Arc<TokenStore>>,
+    /// Where call outcomes go.
+    pub observer: Option<Arc<dyn RpcObserver>>,
+    /// Monotonic clock of rate limits and call durations.
+    pub ticker: Arc<dyn Ticker>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            tls: None,
+            tokens: None,
+            observer: None,
+            ticker: Arc::new(SystemTicker::default()),
+        }
+    }
+}
+
 /// The `sentinel.v1.MonitorService` implementation.
 #[derive(Clone)]
 pub struct MonitorApi {
     engine: Engine,
     shutdown: watch::Receiver<bool>,
+    timeouts: WatchTimeouts,
 }
 
 impl MonitorApi {
-    /// The service over `engine`; its streams end when `shutdown` turns true.
+    /// The service over `engine`; its streams end when `shutdown` turns true, watch streams
+    /// also after the `[access]` idle and lifetime timeouts.
     pub fn new(engine: Engine, shutdown: watch::Receiver<bool>) -> Self {
-        Self { engine, shutdown }
+        let timeouts = WatchTimeouts::of_config(&engine.config().access);
+        Self {
+            engine,
+            shutdown,
+            timeouts,
+        }
     }
 }
 
@@ -271,7 +330,7 @@ impl MonitorService for MonitorApi {
         tokio::spawn(forward(
             updates,
             sender,
-            self.shutdown.clone(),
+            (self.shutdown.clone(), self.timeouts),
             first,
             |p, missed| {
                 Some((
@@ -306,7 +365,7 @@ impl MonitorService for MonitorApi {
         tokio::spawn(forward(
             updates,
             sender,
-            self.shutdown.clone(),
+            (self.shutdown.clone(), self.timeouts),
             None,
             move |a, missed| {
                 filter_matches(&filter, a).then(|| {
@@ -331,17 +390,41 @@ fn add(summary: &mut StreamSummary, counts: IngestCounts) {
     summary.state_version = counts.state_version;
 }
 
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The status that ends a watch stream after `limit` (`what`: "idle" or "lifetime").
+fn watch_timeout(what: &str, limit: Option<Duration>) -> Status {
+    let seconds = limit.map_or(0.0, |d| d.as_secs_f64());
+    Status::unavailable(format!(
+        "watch stream {what} limit of {seconds} s reached (access.watch_{}); subscribe again",
+        if what == "idle" {
+            "idle_timeout_seconds"
+        } else {
+            "lifetime_seconds"
+        }
+    ))
+}
+
 /// Forwards a broadcast to a streaming response until the client leaves, the broadcast
-/// closes or the server shuts down. `convert` maps an item (and how many were missed
-/// before it) to a message keyed by a version; with a `first` message, items of a version
-/// not above its key are skipped (no duplicate of the initial projection).
+/// closes, the server shuts down, or a timeout ends it with UNAVAILABLE (nothing sent for
+/// `timeouts.idle`, or `timeouts.lifetime` passed). `convert` maps an item (and how many
+/// were missed before it) to a message keyed by a version; with a `first` message, items
+/// of a version not above its key are skipped (no duplicate of the initial projection).
 async fn forward<T: Clone, M>(
     mut updates: broadcast::Receiver<Arc<T>>,
     sender: mpsc::Sender<Result<M, Status>>,
-    mut shutdown: watch::Receiver<bool>,
+    (mut shutdown, timeouts): (watch::Receiver<bool>, WatchTimeouts),
     first: Option<(u64, M)>,
     convert: impl Fn(&T, u64) -> Option<(u64, M)>,
 ) {
+    let ends_at = timeouts.lifetime.map(|d| Instant::now() + d);
+    let mut idle_at = timeouts.idle.map(|d| Instant::now() + d);
     let mut floor = None;
     if let Some((version, message)) = first {
         floor = Some(version);
@@ -352,9 +435,18 @@ async fn forward<T: Clone, M>(
     let mut missed = 0u64;
     loop {
         let item = tokio::select! {
-            item = updates.recv() => item,
+            item = updates.recv() => Ok(item),
             () = sender.closed() => return,
             _ = shutdown.wait_for(|stop| *stop) => return,
+            () = sleep_until(idle_at) => Err(watch_timeout("idle", timeouts.idle)),
+            () = sleep_until(ends_at) => Err(watch_timeout("lifetime", timeouts.lifetime)),
+        };
+        let item = match item {
+            Ok(item) => item,
+            Err(timeout) => {
+                let _ = sender.send(Err(timeout)).await;
+                return;
+            }
         };
         match item {
             Ok(value) => {
@@ -368,6 +460,7 @@ async fn forward<T: Clone, M>(
                 if sender.send(Ok(message)).await.is_err() {
                     return;
                 }
+                idle_at = timeouts.idle.map(|d| Instant::now() + d);
             }
             Err(broadcast::error::RecvError::Lagged(n)) => missed += n,
             Err(broadcast::error::RecvError::Closed) => return,
@@ -403,12 +496,74 @@ async fn follow_store_health(
 }
 
 /// Serves the monitor, health and reflection on `listener` until `shutdown` turns true,
-/// then stops the engine's tasks and flushes the store.
+/// then stops the engine's tasks and flushes the store. Plaintext, no tokens; the limits
+/// of the engine's `[access]` apply.
 pub async fn serve(
     engine: Engine,
     listener: tokio::net::TcpListener,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), GrpcError> {
+    serve_with(engine, listener, shutdown, ServeOptions::default()).await
+}
+
+/// The gate of [`serve_with`]: tokens, per-token rate, outcomes.
+fn gate_state(access: &crate::config::access::AccessConfig, options: &ServeOptions) -> GateState {
+    let ticker = Arc::clone(&options.ticker);
+    let rate = (options.tokens.is_some() && access.rate_limit_calls_per_second > 0.0).then(|| {
+        RateLimiter::new(
+            access.rate_limit_calls_per_second,
+            access.rate_limit_burst_calls,
+            Arc::clone(&ticker),
+        )
+    });
+    GateState {
+        tokens: options.tokens.clone(),
+        rate,
+        observer: options.observer.clone(),
+        error_log: LogLimiter::new(access.error_log_lines_per_second, Arc::clone(&ticker)),
+        ticker,
+    }
+}
+
+/// The connections of `listener`, at most `[access] max_connections` open at once.
+fn limited_incoming(
+    listener: tokio::net::TcpListener,
+    max_connections: usize,
+    observer: Option<Arc<dyn RpcObserver>>,
+    shutdown: watch::Receiver<bool>,
+) -> ReceiverStream<std::io::Result<super::limits::LimitedConn>> {
+    let (sender, receiver) = mpsc::channel(16);
+    let log = LogLimiter::new(1, Arc::new(SystemTicker::default()));
+    let rejected = move |limit: usize| {
+        if let Some(observer) = &observer {
+            observer.on_connection_rejected(limit);
+        }
+        if let Some(suppressed) = log.admit() {
+            tracing::warn!(
+                message = "connection refused: too many open",
+                max_connections = limit,
+                suppressed
+            );
+        }
+    };
+    tokio::spawn(accept_limited(
+        listener,
+        max_connections,
+        sender,
+        rejected,
+        shutdown,
+    ));
+    ReceiverStream::new(receiver)
+}
+
+/// [`serve`] with TLS, role tokens and an outcome observer.
+pub async fn serve_with(
+    engine: Engine,
+    listener: tokio::net::TcpListener,
+    shutdown: watch::Receiver<bool>,
+    options: ServeOptions,
+) -> Result<(), GrpcError> {
+    let access = engine.config().access.clone();
     let tasks = engine.start(shutdown.clone());
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
@@ -431,17 +586,33 @@ pub async fn serve(
     let mut stop = shutdown.clone();
     let monitor = MonitorServiceServer::new(api)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let result = tonic::transport::Server::builder()
+        .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip);
+    let streams = access
+        .max_concurrent_streams_per_connection
+        .min(flow::MAX_CONCURRENT_STREAMS);
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &options.tls {
+        builder = builder.tls_config(tls.tonic_config())?;
+    }
+    let incoming = limited_incoming(
+        listener,
+        access.max_connections as usize,
+        options.observer.clone(),
+        shutdown.clone(),
+    );
+    let result = builder
         .initial_stream_window_size(flow::STREAM_WINDOW_BYTES)
         .initial_connection_window_size(flow::CONNECTION_WINDOW_BYTES)
-        .max_concurrent_streams(flow::MAX_CONCURRENT_STREAMS)
+        .max_concurrent_streams(streams)
         .http2_adaptive_window(Some(false))
+        .layer(GateLayer(Arc::new(gate_state(&access, &options))))
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(SizeLimitAsResourceExhausted(monitor))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+        .serve_with_incoming_shutdown(incoming, async move {
             let _ = stop.wait_for(|s| *s).await;
         })
         .await;
