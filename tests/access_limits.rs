@@ -121,11 +121,11 @@ async fn connections_above_the_limit_are_closed_and_admitted_again_once_one_clos
     drop(first);
     let mut admitted = false;
     for _ in 0..200 {
-        if let Ok(mut client) = MonitorServiceClient::connect(server.url.clone()).await {
-            if client.get_projection(request()).await.is_ok() {
-                admitted = true;
-                break;
-            }
+        if let Ok(mut client) = MonitorServiceClient::connect(server.url.clone()).await
+            && client.get_projection(request()).await.is_ok()
+        {
+            admitted = true;
+            break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }

@@ -65,7 +65,7 @@ fn one_event(opens: i64, id: &str) -> pb::RecordWithdrawalsRequest {
             event_id: id.into(),
             account_id: "acct".into(),
             cohort: pb::Cohort::Retail as i32,
-            amount_minor: 150_00,
+            amount_minor: 15_000,
             currency: "IDR".into(),
             occurred_at: Some(prost_types::Timestamp {
                 seconds: (opens + 3_600_000) / 1000,
@@ -326,6 +326,102 @@ fn the_binary_reloads_its_tokens_on_sighup() {
         panic!("the rotated token was never accepted after SIGHUP");
     });
     assert_eq!(outcome.unwrap_err().code(), Code::Unauthenticated);
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
+/// GET `/metrics` at `addr` (plain HTTP/1.1); the body.
+fn scrape(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_binary_exports_per_rpc_metrics_that_promtool_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tokens_file(dir.path(), &[("grafana", "read", READ)]);
+    let metrics_addr = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().to_string()
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sentinel"))
+        .args([
+            "serve",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            &metrics_addr,
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--tokens-file")
+        .arg(&path)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let url = format!("http://{}", line.trim().rsplit(' ').next().unwrap());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut anonymous = client(&url, None).await;
+        assert!(
+            anonymous
+                .get_projection(pb::GetProjectionRequest {})
+                .await
+                .is_err()
+        );
+        let mut read = client(&url, Some(READ)).await;
+        let denied = read.set_reserve(reserve(1)).await.unwrap_err();
+        assert_eq!(denied.code(), Code::PermissionDenied);
+    });
+    let text = scrape(&metrics_addr);
+    let method = "sentinel.v1.MonitorService";
+    for series in [
+        format!(
+            "sentinel_grpc_requests_total{{code=\"UNAUTHENTICATED\",method=\"{method}/GetProjection\"}} 1"
+        ),
+        format!(
+            "sentinel_grpc_requests_total{{code=\"PERMISSION_DENIED\",method=\"{method}/SetReserve\"}} 1"
+        ),
+        format!("sentinel_grpc_request_duration_seconds_count{{method=\"{method}/SetReserve\"}} 1"),
+    ] {
+        assert!(text.contains(&series), "{series} missing:\n{text}");
+    }
+    let ours: String = text
+        .lines()
+        .filter(|l| l.contains("sentinel_grpc_"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut promtool = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run promtool ({e}): scripts/test installs it"));
+    std::io::Write::write_all(&mut promtool.stdin.take().unwrap(), ours.as_bytes()).unwrap();
+    let checked = promtool.wait_with_output().unwrap();
+    assert!(
+        checked.status.success() && checked.stdout.is_empty() && checked.stderr.is_empty(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
     child.kill().unwrap();
     let _ = child.wait();
 }

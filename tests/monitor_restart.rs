@@ -85,13 +85,13 @@ async fn killed_server_restarts_with_identical_state_and_counts_no_event_twice()
             .into_inner();
         assert_eq!((ack.accepted, ack.duplicates), (200, 0));
     }
+    let tail: Vec<_> = sent[600..]
+        .iter()
+        .cloned()
+        .map(sentinel::grpc::request_of_event)
+        .collect();
     let summary = client
-        .ingest_withdrawals(tokio_stream::iter(
-            sent[600..]
-                .to_vec()
-                .into_iter()
-                .map(sentinel::grpc::request_of_event),
-        ))
+        .ingest_withdrawals(tokio_stream::iter(tail))
         .await
         .unwrap()
         .into_inner();

@@ -58,10 +58,10 @@ impl ServeAccessArgs {
         set(&mut access.tokens_file, &self.tokens_file);
         access.allow_plaintext_remote |= self.allow_plaintext_remote;
         access.allow_unauthenticated_remote |= self.allow_unauthenticated_remote;
-        if access.tokens_file.trim().is_empty() {
-            if let Ok(path) = std::env::var(TOKENS_FILE_ENV) {
-                access.tokens_file = path;
-            }
+        if access.tokens_file.trim().is_empty()
+            && let Ok(path) = std::env::var(TOKENS_FILE_ENV)
+        {
+            access.tokens_file = path;
         }
     }
 }
@@ -157,32 +157,7 @@ async fn serve(
     let addr = config.monitor.grpc_addr.clone();
     let metrics_addr = config.monitor.metrics_addr.clone();
     let data_dir = config.monitor.data_dir.clone();
-    let observer: Arc<dyn sentinel::service::EngineObserver> = match stall {
-        Some((every, stall)) => {
-            warn!(
-                message = "bench: the sequencer stalls",
-                every_events = every,
-                ms = stall.as_millis() as u64
-            );
-            Arc::new(BenchStall {
-                metrics: Arc::clone(&metrics),
-                every,
-                stall,
-                next: std::sync::atomic::AtomicU64::new(every),
-            })
-        }
-        None => Arc::clone(&metrics) as Arc<dyn sentinel::service::EngineObserver>,
-    };
-    let clock: Arc<dyn WallClock> = match clock_start_unix_ms {
-        Some(start) => {
-            warn!(
-                message = "drill clock: the monitor's wall clock starts at",
-                unix_ms = start
-            );
-            Arc::new(TokioClock::starting_at(start))
-        }
-        None => Arc::new(SystemClock),
-    };
+    let (observer, clock) = engine_hooks(&metrics, stall, clock_start_unix_ms);
     let engine = Engine::open_with_clock(config.clone(), &users, observer, clock)
         .with_context(|| format!("cannot open the monitor's data directory {data_dir}"))?;
     let access = Access::open(&config, &metrics)?;
@@ -205,26 +180,13 @@ async fn serve(
         let _ = stop.send(true);
     });
     spawn_policy_metrics(config, users, history, Arc::clone(&metrics));
-    let mut metrics_stop = shutdown.clone();
-    let store_health = engine.store_health();
-    let metrics_shutdown = async move {
-        let _ = metrics_stop.wait_for(|s| *s).await;
-    };
-    let metrics_task = match access.metrics_tls.clone() {
-        Some(tls) => tokio::spawn(serve_metrics_tls(
-            metrics_listener,
-            metrics,
-            store_health,
-            tls,
-            metrics_shutdown,
-        )),
-        None => tokio::spawn(serve_metrics(
-            metrics_listener,
-            metrics,
-            store_health,
-            metrics_shutdown,
-        )),
-    };
+    let metrics_task = spawn_metrics(
+        metrics_listener,
+        metrics,
+        engine.store_health(),
+        access.metrics_tls.clone(),
+        shutdown.clone(),
+    );
     if let Some(tokens) = &access.options.tokens {
         tokio::spawn(follow_tokens_file(
             Arc::clone(tokens),
@@ -238,6 +200,68 @@ async fn serve(
     }
     info!(message = "stopped cleanly");
     Ok(())
+}
+
+/// The engine's observer (the metrics, with the bench stall when asked) and wall clock
+/// (the drill clock when asked).
+fn engine_hooks(
+    metrics: &Arc<Metrics>,
+    stall: Option<(u64, std::time::Duration)>,
+    clock_start_unix_ms: Option<i64>,
+) -> (
+    Arc<dyn sentinel::service::EngineObserver>,
+    Arc<dyn WallClock>,
+) {
+    let observer: Arc<dyn sentinel::service::EngineObserver> = match stall {
+        Some((every, stall)) => {
+            warn!(
+                message = "bench: the sequencer stalls",
+                every_events = every,
+                ms = stall.as_millis() as u64
+            );
+            Arc::new(BenchStall {
+                metrics: Arc::clone(metrics),
+                every,
+                stall,
+                next: std::sync::atomic::AtomicU64::new(every),
+            })
+        }
+        None => Arc::clone(metrics) as Arc<dyn sentinel::service::EngineObserver>,
+    };
+    let clock: Arc<dyn WallClock> = match clock_start_unix_ms {
+        Some(start) => {
+            warn!(
+                message = "drill clock: the monitor's wall clock starts at",
+                unix_ms = start
+            );
+            Arc::new(TokioClock::starting_at(start))
+        }
+        None => Arc::new(SystemClock),
+    };
+    (observer, clock)
+}
+
+/// Serves `/metrics` and `/healthz` on `listener` (over TLS with `tls`) until `shutdown`.
+fn spawn_metrics(
+    listener: tokio::net::TcpListener,
+    metrics: Arc<Metrics>,
+    store_health: watch::Receiver<sentinel::service::StoreHealth>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    let stopped = async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    };
+    match tls {
+        Some(tls) => tokio::spawn(serve_metrics_tls(
+            listener,
+            metrics,
+            store_health,
+            tls,
+            stopped,
+        )),
+        None => tokio::spawn(serve_metrics(listener, metrics, store_health, stopped)),
+    }
 }
 
 /// TLS, tokens and the metrics bridge of a `serve` run.

@@ -199,51 +199,65 @@ impl Client {
         Ok(render_projection(&p, 0))
     }
 
+    async fn watch_projections(
+        &mut self,
+    ) -> Result<tonic::Streaming<pb::WatchProjectionsResponse>, ClientError> {
+        let request = pb::WatchProjectionsRequest {};
+        Ok(self.inner.watch_projections(request).await?.into_inner())
+    }
+
+    async fn watch_alerts(
+        &mut self,
+    ) -> Result<tonic::Streaming<pb::WatchAlertsResponse>, ClientError> {
+        let request = pb::WatchAlertsRequest::default();
+        Ok(self.inner.watch_alerts(request).await?.into_inner())
+    }
+
     /// Prints projections and/or alerts as they arrive, one line each, until the server ends
-    /// the streams.
+    /// the streams. A stream the server ends at its idle or lifetime limit (UNAVAILABLE,
+    /// "subscribe again") is subscribed again.
     pub async fn watch(
         &mut self,
         selection: WatchSelection,
         mut print: impl FnMut(String),
     ) -> Result<(), ClientError> {
-        let mut projections = if selection.projections {
-            Some(
-                self.inner
-                    .watch_projections(pb::WatchProjectionsRequest {})
-                    .await?
-                    .into_inner(),
-            )
-        } else {
-            None
-        };
-        let mut alerts = if selection.alerts {
-            Some(
-                self.inner
-                    .watch_alerts(pb::WatchAlertsRequest::default())
-                    .await?
-                    .into_inner(),
-            )
-        } else {
-            None
-        };
+        let mut projections = None;
+        if selection.projections {
+            projections = Some(self.watch_projections().await?);
+        }
+        let mut alerts = None;
+        if selection.alerts {
+            alerts = Some(self.watch_alerts().await?);
+        }
         loop {
             tokio::select! {
-                Some(update) = next(&mut projections) => {
-                    let update = update?;
-                    if let Some(p) = update.projection {
+                Some(update) = next(&mut projections) => match update {
+                    Ok(update) => if let Some(p) = update.projection {
                         print(render_projection(&p, update.missed));
+                    },
+                    Err(status) if resubscribe(&status) => {
+                        projections = Some(self.watch_projections().await?);
                     }
-                }
-                Some(update) = next(&mut alerts) => {
-                    let update = update?;
-                    if let Some(a) = update.alert {
+                    Err(status) => return Err(status.into()),
+                },
+                Some(update) = next(&mut alerts) => match update {
+                    Ok(update) => if let Some(a) = update.alert {
                         print(render_alert(&a, update.initial, update.missed));
+                    },
+                    Err(status) if resubscribe(&status) => {
+                        alerts = Some(self.watch_alerts().await?);
                     }
-                }
+                    Err(status) => return Err(status.into()),
+                },
                 else => return Ok(()),
             }
         }
     }
+}
+
+/// Whether the server ended a watch stream at its idle or lifetime limit.
+fn resubscribe(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::Unavailable && status.message().contains("subscribe again")
 }
 
 async fn next<T>(stream: &mut Option<tonic::Streaming<T>>) -> Option<Result<T, tonic::Status>> {
