@@ -232,3 +232,28 @@ async fn gzip_requests_and_responses_are_accepted() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_watch_client_subscribes_again_when_the_server_ends_an_idle_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.access.watch_idle_timeout_seconds = 0.2;
+    let server = start_with_options(config, ServeOptions::default()).await;
+    let mut client = sentinel::grpc::client::Client::connect(&server.url)
+        .await
+        .unwrap();
+    let selection = sentinel::grpc::client::WatchSelection {
+        projections: false,
+        alerts: true,
+    };
+    let watching = tokio::time::timeout(
+        Duration::from_millis(1_000),
+        client.watch(selection, |_| {}),
+    )
+    .await;
+    assert!(
+        watching.is_err(),
+        "still watching after several idle ends: {watching:?}"
+    );
+    server.stop().await;
+}
