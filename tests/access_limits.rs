@@ -257,3 +257,40 @@ async fn the_watch_client_subscribes_again_when_the_server_ends_an_idle_stream()
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_connection_holds_at_most_its_stream_limit_and_the_next_call_waits_for_a_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.access.max_concurrent_streams_per_connection = 1;
+    let server = start_with_options(config, ServeOptions::default()).await;
+    let channel = Channel::from_shared(server.url.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut watcher = MonitorServiceClient::new(channel.clone());
+    let alerts = watcher
+        .watch_alerts(pb::WatchAlertsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut caller = MonitorServiceClient::new(channel);
+    let blocked = tokio::time::timeout(
+        Duration::from_millis(300),
+        caller.get_projection(pb::GetProjectionRequest {}),
+    )
+    .await;
+    assert!(
+        blocked.is_err(),
+        "the second stream waits while the watch holds the only slot"
+    );
+    drop(alerts);
+    let answered = tokio::time::timeout(
+        Duration::from_secs(10),
+        caller.get_projection(pb::GetProjectionRequest {}),
+    )
+    .await;
+    assert!(matches!(answered, Ok(Ok(_))), "{answered:?}");
+    server.stop().await;
+}
