@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use sentinel::config::Config;
-use sentinel::grpc::pb::monitor_client::MonitorClient;
+use sentinel::grpc::pb::monitor_service_client::MonitorServiceClient;
 use sentinel::grpc::{self, pb};
 use sentinel::model::user_base::UserBase;
 use sentinel::model::window::WeekendWindow;
@@ -126,9 +126,9 @@ async fn start_server() -> Server {
 }
 
 impl Server {
-    async fn client(&self) -> MonitorClient<tonic::transport::Channel> {
+    async fn client(&self) -> MonitorServiceClient<tonic::transport::Channel> {
         for _ in 0..100 {
-            if let Ok(c) = MonitorClient::connect(self.url.clone()).await {
+            if let Ok(c) = MonitorServiceClient::connect(self.url.clone()).await {
                 return c;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -174,7 +174,9 @@ async fn ingest_throughput() {
         .collect();
     let started = Instant::now();
     let summary = client
-        .ingest_withdrawals(tokio_stream::iter(events))
+        .ingest_withdrawals(tokio_stream::iter(
+            events.into_iter().map(grpc::request_of_event),
+        ))
         .await
         .expect("ingest")
         .into_inner();
@@ -256,7 +258,7 @@ async fn ack_to_projection_latency() {
         ticker.tick().await;
         let mut client = client.clone();
         let acks = Arc::clone(&book);
-        let batch = pb::WithdrawalBatch {
+        let batch = pb::RecordWithdrawalsRequest {
             events: vec![event("latency", i, opens, total)],
         };
         sends.spawn(async move {

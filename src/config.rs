@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::params::{Allowed, Bound, ParamError, bound, check, sums_to_one};
 use crate::model::process::ScenarioLaws;
 
+pub mod access;
 pub mod risk;
 
 pub use crate::model::insurance::InsuranceFundConfig;
@@ -67,6 +68,8 @@ pub struct Config {
     pub solvency: SolvencyConfig,
     /// The three reserve layers.
     pub tiers: TiersConfig,
+    /// TLS, role tokens and limits of the live monitor.
+    pub access: access::AccessConfig,
 }
 
 /// Monte Carlo controls.
@@ -357,6 +360,7 @@ impl Config {
         check(&self.reserve.bounds()).map_err(in_section("reserve"))?;
         check(&[bound("usd_idr", self.fx.usd_idr, Allowed::Positive)]).map_err(in_section("fx"))?;
         self.monitor.validate()?;
+        self.access.validate().map_err(in_section("access"))?;
         risk::validate(
             &self.market,
             &self.insurance_fund,

@@ -13,7 +13,7 @@
 //!   records; fsynced before an event is acknowledged).
 //! - [`service`]: the running monitor — sequencer thread (dedup, group commit, apply),
 //!   coalesced projector on rayon, alert and projection broadcasts. Knows tokio, not prost.
-//! - [`grpc`]: the `sentinel.v1.Monitor` tonic service, health, reflection and a client.
+//! - [`grpc`]: the `sentinel.v1.MonitorService` tonic service, health, reflection and a client.
 //!   **API boundary:** the only module that knows the wire's prost types.
 //! - [`metrics`]: the Prometheus metrics of the live monitor and their HTTP endpoint.
 //!

@@ -28,7 +28,7 @@ async fn two_withdrawals_of_150_sen_are_rp_3_and_99_sen_are_not_zero() {
     let opens = last_window_opening(&config);
     let server = start(config).await;
     let mut client = server.client().await;
-    let batch = pb::WithdrawalBatch {
+    let batch = pb::RecordWithdrawalsRequest {
         events: vec![
             withdrawal(opens, "a", 150),
             withdrawal(opens, "b", 150),
@@ -41,6 +41,8 @@ async fn two_withdrawals_of_150_sen_are_rp_3_and_99_sen_are_not_zero() {
         .await
         .unwrap()
         .into_inner()
+        .projection
+        .unwrap()
         .flows
         .unwrap();
     assert_eq!(flows.retail_withdrawn_minor, 399);

@@ -69,8 +69,13 @@ async fn a_frame_per_event_stream_through_a_commit_stall_is_not_disconnected() {
     let server = start_with_observer(config, stall_at_second_commit(Duration::from_secs(3))).await;
     let addr = server.url.trim_start_matches("http://").parse().unwrap();
     let frames = (0..EVENTS).map(move |i| raw_h2::framed(&event(opens, i).encode_to_vec()));
-    let end = raw_h2::call(addr, "/sentinel.v1.Monitor/IngestWithdrawals", frames).await;
-    let summary: pb::IngestSummary = end
+    let end = raw_h2::call(
+        addr,
+        "/sentinel.v1.MonitorService/IngestWithdrawals",
+        frames,
+    )
+    .await;
+    let summary: pb::IngestWithdrawalsResponse = end
         .ok()
         .unwrap_or_else(|e| panic!("the stream was cut: {e}"));
     assert!(!matches!(end, RawEnd::Transport(_)));
@@ -102,7 +107,9 @@ async fn an_unpaced_stream_through_a_commit_stall_is_not_disconnected() {
         }
         Ok::<u64, tonic::Status>(seen)
     });
-    let events = tokio_stream::iter((0..EVENTS).map(move |i| event(opens, i)));
+    let events = tokio_stream::iter(
+        (0..EVENTS).map(move |i| sentinel::grpc::request_of_event(event(opens, i))),
+    );
     let summary = client
         .ingest_withdrawals(events)
         .await

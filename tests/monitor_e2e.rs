@@ -15,7 +15,7 @@ use sentinel::monitor::calendar::MS_PER_HOUR;
 /// projection of each hour). Returns the hour at whose end withdrawals first exceeded
 /// `reserve_idr`, if any.
 async fn feed_hourly(
-    client: &mut pb::monitor_client::MonitorClient<tonic::transport::Channel>,
+    client: &mut pb::monitor_service_client::MonitorServiceClient<tonic::transport::Channel>,
     opens: i64,
     events: &[sentinel::monitor::event::WithdrawalEvent],
     reserve_idr: u64,
@@ -36,7 +36,7 @@ async fn feed_hourly(
         if cumulative > reserve_idr && breach_hour.is_none() {
             breach_hour = Some(hour);
         }
-        let request = pb::WithdrawalBatch {
+        let request = pb::RecordWithdrawalsRequest {
             events: batch.iter().map(|e| to_pb(e)).collect(),
         };
         client.record_withdrawals(request).await.unwrap();
@@ -44,7 +44,9 @@ async fn feed_hourly(
             .get_projection(pb::GetProjectionRequest {})
             .await
             .unwrap()
-            .into_inner();
+            .into_inner()
+            .projection
+            .unwrap();
         let sim = p.simulation.unwrap();
         let scenario_probabilities = p.scenario_probabilities.unwrap();
         eprintln!(
@@ -82,7 +84,9 @@ async fn severe_weekend_fires_lead_and_breach_alerts_before_the_reserve_runs_out
         .get_projection(pb::GetProjectionRequest {})
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .projection
+        .unwrap();
     let prior_breach = first.simulation.unwrap().breach_probability;
     assert!(
         prior_breach < 0.05,
@@ -125,7 +129,9 @@ async fn normal_weekend_with_an_adequate_reserve_fires_no_breach_alert() {
         .get_projection(pb::GetProjectionRequest {})
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .projection
+        .unwrap();
     assert!(first.simulation.unwrap().breach_probability < 0.05);
     let alerts = collect_alerts(server.client().await);
 

@@ -3,7 +3,7 @@
 
 mod monitor_support;
 
-use monitor_support::{reserve, start, test_config, to_pb, weekend_events};
+use monitor_support::{as_request, reserve, start, test_config, to_pb, weekend_events};
 use sentinel::config::ScenarioName;
 use sentinel::grpc::{FIELD_METADATA_KEY, pb};
 use sentinel::service::now_unix_ms;
@@ -106,13 +106,13 @@ async fn every_rejection_names_its_field_and_changes_nothing() {
     let mut client = server.client().await;
     let seed: Vec<_> = events.iter().take(50).map(to_pb).collect();
     client
-        .record_withdrawals(pb::WithdrawalBatch { events: seed })
+        .record_withdrawals(pb::RecordWithdrawalsRequest { events: seed })
         .await
         .unwrap();
     let before = server.engine.inputs();
 
     for (bad, field) in bad_events() {
-        let batch = pb::WithdrawalBatch {
+        let batch = pb::RecordWithdrawalsRequest {
             events: vec![valid_event("good-1"), bad.clone()],
         };
         let status = client.record_withdrawals(batch).await.unwrap_err();
@@ -124,7 +124,7 @@ async fn every_rejection_names_its_field_and_changes_nothing() {
         );
 
         let status = client
-            .ingest_withdrawals(tokio_stream::iter(vec![bad]))
+            .ingest_withdrawals(tokio_stream::iter(vec![as_request(bad)]))
             .await
             .unwrap_err();
         assert_rejected(&status, field);
@@ -151,7 +151,7 @@ async fn a_stream_keeps_the_events_before_the_first_invalid_one() {
         valid_event("s-3"),
     ];
     let status = client
-        .ingest_withdrawals(tokio_stream::iter(stream))
+        .ingest_withdrawals(tokio_stream::iter(stream.into_iter().map(as_request)))
         .await
         .unwrap_err();
     assert_rejected(&status, "amount_minor");

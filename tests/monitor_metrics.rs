@@ -264,18 +264,18 @@ async fn an_amount_rejection_is_counted_under_reason_amount() {
     let mut client = server.client().await;
     let mut bad = to_pb(&events[0]);
     bad.amount_minor = 0;
-    let batch = pb::WithdrawalBatch {
+    let batch = pb::RecordWithdrawalsRequest {
         events: vec![to_pb(&events[1]), bad.clone()],
     };
     client.record_withdrawals(batch).await.unwrap_err();
     client
-        .ingest_withdrawals(tokio_stream::iter(vec![bad]))
+        .ingest_withdrawals(tokio_stream::iter(vec![monitor_support::as_request(bad)]))
         .await
         .unwrap_err();
     let mut bad = to_pb(&events[2]);
     bad.cohort = 9;
     client
-        .record_withdrawals(pb::WithdrawalBatch { events: vec![bad] })
+        .record_withdrawals(pb::RecordWithdrawalsRequest { events: vec![bad] })
         .await
         .unwrap_err();
     let amount = "sentinel_events_rejected_total{reason=\"amount\"}";

@@ -9,7 +9,7 @@ use std::process::Command;
 use monitor_support::{spawn_server_process, start, test_config, to_pb, weekend_events};
 use sentinel::config::ScenarioName;
 use sentinel::grpc::pb;
-use sentinel::grpc::pb::monitor_client::MonitorClient;
+use sentinel::grpc::pb::monitor_service_client::MonitorServiceClient;
 use tokio::sync::broadcast::error::TryRecvError;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -31,7 +31,7 @@ async fn health_and_reflection_are_served() {
         .unwrap();
     let status = HealthClient::new(channel.clone())
         .check(HealthCheckRequest {
-            service: "sentinel.v1.Monitor".into(),
+            service: "sentinel.v1.MonitorService".into(),
         })
         .await
         .unwrap()
@@ -53,7 +53,7 @@ async fn health_and_reflection_are_served() {
         panic!("not a service list: {response:?}");
     };
     let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
-    assert!(names.contains(&"sentinel.v1.Monitor"), "{names:?}");
+    assert!(names.contains(&"sentinel.v1.MonitorService"), "{names:?}");
     assert!(names.contains(&"grpc.health.v1.Health"), "{names:?}");
 
     use tonic_reflection::pb::v1alpha as alpha;
@@ -87,7 +87,7 @@ async fn a_subscriber_that_never_reads_does_not_block_ingestion_and_learns_what_
     let (_, mut stalled) = server.engine.subscribe_projections();
     for chunk in events.chunks(50).take(12) {
         let ack = client
-            .record_withdrawals(pb::WithdrawalBatch {
+            .record_withdrawals(pb::RecordWithdrawalsRequest {
                 events: chunk.iter().map(to_pb).collect(),
             })
             .await
@@ -113,9 +113,9 @@ async fn sigterm_stops_cleanly_and_the_events_survive() {
     let config = test_config(&data_dir);
     let (_, events) = weekend_events(&config, ScenarioName::Normal, 6);
     let (child, url) = spawn_server_process(&data_dir, None);
-    let mut client = MonitorClient::connect(url).await.unwrap();
+    let mut client = MonitorServiceClient::connect(url).await.unwrap();
     let ack = client
-        .record_withdrawals(pb::WithdrawalBatch {
+        .record_withdrawals(pb::RecordWithdrawalsRequest {
             events: events.iter().take(100).map(to_pb).collect(),
         })
         .await
@@ -143,12 +143,14 @@ async fn sigterm_stops_cleanly_and_the_events_survive() {
     while let Ok(Some(_)) = watch.message().await {}
 
     let (mut child, url) = spawn_server_process(&data_dir, None);
-    let mut client = MonitorClient::connect(url).await.unwrap();
+    let mut client = MonitorServiceClient::connect(url).await.unwrap();
     let p = client
         .get_projection(pb::GetProjectionRequest {})
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .projection
+        .unwrap();
     assert_eq!(p.flows.unwrap().events_total, 100);
     child.kill().unwrap();
     child.wait().unwrap();

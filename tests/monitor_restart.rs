@@ -11,14 +11,14 @@ use monitor_support::{
 };
 use sentinel::config::ScenarioName;
 use sentinel::grpc::pb;
-use sentinel::grpc::pb::monitor_client::MonitorClient;
+use sentinel::grpc::pb::monitor_service_client::MonitorServiceClient;
 use sentinel::monitor::alerts::Alert;
 use sentinel::service::Engine;
 use tonic::transport::Channel;
 
-async fn connect(url: &str) -> MonitorClient<Channel> {
+async fn connect(url: &str) -> MonitorServiceClient<Channel> {
     for _ in 0..100 {
-        if let Ok(client) = MonitorClient::connect(url.to_owned()).await {
+        if let Ok(client) = MonitorServiceClient::connect(url.to_owned()).await {
             return client;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -27,12 +27,14 @@ async fn connect(url: &str) -> MonitorClient<Channel> {
 }
 
 /// The projection without its wall-clock fields.
-async fn projection(client: &mut MonitorClient<Channel>) -> pb::Projection {
+async fn projection(client: &mut MonitorServiceClient<Channel>) -> pb::Projection {
     let mut p = client
         .get_projection(pb::GetProjectionRequest {})
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .projection
+        .unwrap();
     p.computed_at = None;
     if let Some(sim) = p.simulation.as_mut() {
         sim.compute_ms = 0.0;
@@ -53,7 +55,7 @@ async fn killed_server_restarts_with_identical_state_and_counts_no_event_twice()
     let (mut first, url) = spawn_server_process(&data_dir, Some(&config_path));
     let mut client = connect(&url).await;
     client
-        .set_reserve(pb::ReservePosition {
+        .set_reserve(pb::SetReserveRequest {
             layers: vec![
                 pb::ReserveLayer {
                     name: "float".into(),
@@ -75,7 +77,7 @@ async fn killed_server_restarts_with_identical_state_and_counts_no_event_twice()
         .unwrap();
     for chunk in sent[..600].chunks(200) {
         let ack = client
-            .record_withdrawals(pb::WithdrawalBatch {
+            .record_withdrawals(pb::RecordWithdrawalsRequest {
                 events: chunk.to_vec(),
             })
             .await
@@ -83,8 +85,13 @@ async fn killed_server_restarts_with_identical_state_and_counts_no_event_twice()
             .into_inner();
         assert_eq!((ack.accepted, ack.duplicates), (200, 0));
     }
+    let tail: Vec<_> = sent[600..]
+        .iter()
+        .cloned()
+        .map(sentinel::grpc::request_of_event)
+        .collect();
     let summary = client
-        .ingest_withdrawals(tokio_stream::iter(sent[600..].to_vec()))
+        .ingest_withdrawals(tokio_stream::iter(tail))
         .await
         .unwrap()
         .into_inner();
@@ -103,7 +110,7 @@ async fn killed_server_restarts_with_identical_state_and_counts_no_event_twice()
     );
 
     let resent = client
-        .record_withdrawals(pb::WithdrawalBatch {
+        .record_withdrawals(pb::RecordWithdrawalsRequest {
             events: sent.clone(),
         })
         .await

@@ -83,3 +83,69 @@ fn the_python_client_streams_unpaced_without_a_disconnect_and_sees_invalid_argum
     server.kill().unwrap();
     let _ = server.wait();
 }
+
+#[test]
+fn the_python_client_sends_gzip_over_tls_with_a_role_token() {
+    use monitor_support::pki::test_pki;
+    use std::ffi::OsStr;
+    let dir = tempfile::tempdir().unwrap();
+    let pki = test_pki();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let ca = write("ca.pem", &pki.ca);
+    let cert = write("server.pem", &pki.server.cert);
+    let key = write("server.key", &pki.server.key);
+    const INGEST: &str = "python-ingest-token-0123456789";
+    const READ: &str = "python-read-token-0123456789";
+    let tokens = write(
+        "tokens.toml",
+        &format!(
+            "[[token]]\nname = \"ledger\"\nrole = \"ingest\"\nsha256 = \"{}\"\n\
+             [[token]]\nname = \"grafana\"\nrole = \"read\"\nsha256 = \"{}\"\n",
+            sentinel::grpc::tokens::hash_token(INGEST),
+            sentinel::grpc::tokens::hash_token(READ)
+        ),
+    );
+    let args: Vec<&OsStr> = vec![
+        OsStr::new("--tls-cert"),
+        cert.as_os_str(),
+        OsStr::new("--tls-key"),
+        key.as_os_str(),
+        OsStr::new("--tokens-file"),
+        tokens.as_os_str(),
+    ];
+    let (mut server, url) =
+        monitor_support::spawn_server_process_with(&dir.path().join("data"), &args, &[]);
+    let addr = url.trim_start_matches("http://");
+    let run =
+        |token: &str| {
+            let output = Command::new(python())
+                .arg(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/clients/python/ledger_client.py"
+                ))
+                .args([
+                    "--addr", addr, "--events", "3000", "--mode", "batches", "--gzip",
+                ])
+                .arg("--tls-ca")
+                .arg(&ca)
+                .env("SENTINEL_TOKEN", token)
+                .output()
+                .expect("python runs");
+            let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+            serde_json::from_str::<Value>(stdout.lines().next().unwrap_or_else(|| {
+                panic!("no output: {}", String::from_utf8_lossy(&output.stderr))
+            }))
+            .unwrap()
+        };
+    let ok = run(INGEST);
+    assert_eq!(ok["status"], "OK", "{ok}");
+    assert_eq!(ok["accepted"], 3_000, "{ok}");
+    let denied = run(READ);
+    assert_eq!(denied["status"], "PERMISSION_DENIED", "{denied}");
+    server.kill().unwrap();
+    let _ = server.wait();
+}

@@ -113,7 +113,7 @@ async fn health(url: &str) -> i32 {
         .unwrap();
     HealthClient::new(channel)
         .check(HealthCheckRequest {
-            service: "sentinel.v1.Monitor".into(),
+            service: "sentinel.v1.MonitorService".into(),
         })
         .await
         .unwrap()
@@ -155,12 +155,13 @@ async fn a_full_disk_turns_health_metrics_and_errors_and_recovers_without_a_rest
     ));
     let server = tokio::spawn(grpc::serve(engine.clone(), listener, shutdown));
     let mut client = loop {
-        if let Ok(c) = pb::monitor_client::MonitorClient::connect(url.clone()).await {
+        if let Ok(c) = pb::monitor_service_client::MonitorServiceClient::connect(url.clone()).await
+        {
             break c;
         }
         tokio::task::yield_now().await;
     };
-    let batch = |range: std::ops::Range<usize>| pb::WithdrawalBatch {
+    let batch = |range: std::ops::Range<usize>| pb::RecordWithdrawalsRequest {
         events: events[range].iter().map(to_pb).collect(),
     };
     client.record_withdrawals(batch(0..5)).await.unwrap();

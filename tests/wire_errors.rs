@@ -10,9 +10,9 @@ use prost::Message;
 use sentinel::grpc::{ACCEPTED_METADATA_KEY, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, pb};
 use tonic::Code;
 
-const RECORD: &str = "/sentinel.v1.Monitor/RecordWithdrawals";
-const INGEST: &str = "/sentinel.v1.Monitor/IngestWithdrawals";
-const INGEST_BATCHES: &str = "/sentinel.v1.Monitor/IngestWithdrawalBatches";
+const RECORD: &str = "/sentinel.v1.MonitorService/RecordWithdrawals";
+const INGEST: &str = "/sentinel.v1.MonitorService/IngestWithdrawals";
+const INGEST_BATCHES: &str = "/sentinel.v1.MonitorService/IngestWithdrawalBatches";
 
 /// A valid event of the latest completed window, unique per `i`.
 fn event(opens: i64, i: u64) -> pb::WithdrawalEvent {
@@ -91,19 +91,22 @@ async fn a_batch_above_the_event_limit_is_resource_exhausted_and_changes_nothing
     let opens = last_window_opening(&config);
     let server = start(config).await;
     let mut client = server.client().await;
-    let batch = pb::WithdrawalBatch {
-        events: (0..=MAX_BATCH_EVENTS as u64)
-            .map(|i| event(opens, i))
-            .collect(),
+    let events: Vec<_> = (0..=MAX_BATCH_EVENTS as u64)
+        .map(|i| event(opens, i))
+        .collect();
+    let batch = pb::RecordWithdrawalsRequest {
+        events: events.clone(),
     };
-    let status = client.record_withdrawals(batch.clone()).await.unwrap_err();
+    let status = client.record_withdrawals(batch).await.unwrap_err();
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     assert!(
         status.message().contains(&MAX_BATCH_EVENTS.to_string()),
         "{status:?}"
     );
     let status = client
-        .ingest_withdrawal_batches(tokio_stream::iter(vec![batch]))
+        .ingest_withdrawal_batches(tokio_stream::iter(vec![
+            pb::IngestWithdrawalBatchesRequest { events },
+        ]))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
@@ -118,8 +121,8 @@ async fn a_batch_stream_counts_every_event_and_a_bad_one_ends_it_with_the_durabl
     let opens = last_window_opening(&config);
     let server = start(config).await;
     let mut client = server.client().await;
-    let batches: Vec<pb::WithdrawalBatch> = (0..20u64)
-        .map(|b| pb::WithdrawalBatch {
+    let batches: Vec<pb::IngestWithdrawalBatchesRequest> = (0..20u64)
+        .map(|b| pb::IngestWithdrawalBatchesRequest {
             events: (0..5_000).map(|i| event(opens, b * 5_000 + i)).collect(),
         })
         .collect();

@@ -13,6 +13,11 @@ directory; no generated code is kept in the repository.
     python ledger_client.py --addr 127.0.0.1:50051 --events 200000 --mode events
     python ledger_client.py --addr 127.0.0.1:50051 --events 1000000 --mode batches --runs 20
     python ledger_client.py --addr 127.0.0.1:50051 --bad-event   # expects INVALID_ARGUMENT
+    python ledger_client.py --addr localhost:50051 --tls-ca ca.pem --gzip
+
+With `--tls-ca` the client speaks TLS (`--tls-client-cert`/`--tls-client-key` for mutual
+TLS); a role token is read from the environment variable SENTINEL_TOKEN and sent as
+`authorization: Bearer <token>`; `--gzip` compresses every request.
 """
 
 import argparse
@@ -58,9 +63,10 @@ def generate_stubs(out_dir):
     return pb, rpc
 
 
-def make_event(pb, run_id, i, now_s, amount_minor=150_00):
-    """A settled retail withdrawal an hour ago, unique per run and index."""
-    event = pb.WithdrawalEvent(
+def make_event(pb, run_id, i, now_s, amount_minor=150_00, message="WithdrawalEvent"):
+    """A settled retail withdrawal an hour ago, unique per run and index, as a `message`
+    (`WithdrawalEvent`, or `IngestWithdrawalsRequest`, which has the same fields)."""
+    event = getattr(pb, message)(
         event_id=f"py-{run_id}-{i:09d}",
         account_id=f"acct-{i % 50_000:08d}",
         cohort=pb.COHORT_RETAIL,
@@ -74,13 +80,13 @@ def make_event(pb, run_id, i, now_s, amount_minor=150_00):
 
 def events(pb, run_id, count, now_s):
     for i in range(count):
-        yield make_event(pb, run_id, i, now_s)
+        yield make_event(pb, run_id, i, now_s, message="IngestWithdrawalsRequest")
 
 
 def batches(pb, run_id, count, now_s, batch_size):
     for start in range(0, count, batch_size):
         end = min(count, start + batch_size)
-        yield pb.WithdrawalBatch(
+        yield pb.IngestWithdrawalBatchesRequest(
             events=[make_event(pb, run_id, i, now_s) for i in range(start, end)]
         )
 
@@ -122,8 +128,9 @@ def bad_event(pb, stub):
     """Two valid events and one of amount 0: expects INVALID_ARGUMENT naming the field."""
     run_id = uuid.uuid4().hex[:12]
     now_s = int(time.time())
-    stream = [make_event(pb, run_id, 0, now_s), make_event(pb, run_id, 1, now_s)]
-    stream.append(make_event(pb, run_id, 2, now_s, amount_minor=0))
+    request = "IngestWithdrawalsRequest"
+    stream = [make_event(pb, run_id, i, now_s, message=request) for i in (0, 1)]
+    stream.append(make_event(pb, run_id, 2, now_s, amount_minor=0, message=request))
     try:
         summary = stub.IngestWithdrawals(iter(stream))
         return {"status": "OK", "accepted": summary.accepted}
@@ -137,6 +144,31 @@ def bad_event(pb, stub):
         }
 
 
+def open_channel(args):
+    """A channel with the options of `args`: TLS, the token of SENTINEL_TOKEN, gzip."""
+    compression = grpc.Compression.Gzip if args.gzip else None
+    token = os.environ.get("SENTINEL_TOKEN")
+    if not args.tls_ca:
+        if token:
+            raise SystemExit("SENTINEL_TOKEN needs --tls-ca: tokens are not sent in plaintext")
+        return grpc.insecure_channel(args.addr, compression=compression)
+
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read(args.tls_ca),
+        private_key=read(args.tls_client_key) if args.tls_client_key else None,
+        certificate_chain=read(args.tls_client_cert) if args.tls_client_cert else None,
+    )
+    if token:
+        credentials = grpc.composite_channel_credentials(
+            credentials, grpc.access_token_call_credentials(token)
+        )
+    return grpc.secure_channel(args.addr, credentials, compression=compression)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--addr", default="127.0.0.1:50051")
@@ -145,12 +177,16 @@ def main():
     parser.add_argument("--mode", choices=["events", "batches"], default="events")
     parser.add_argument("--batch-size", type=int, default=1_000)
     parser.add_argument("--bad-event", action="store_true")
+    parser.add_argument("--gzip", action="store_true")
+    parser.add_argument("--tls-ca")
+    parser.add_argument("--tls-client-cert")
+    parser.add_argument("--tls-client-key")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sentinel-stubs-") as out_dir:
         pb, rpc = generate_stubs(out_dir)
-        with grpc.insecure_channel(args.addr) as channel:
+        with open_channel(args) as channel:
             grpc.channel_ready_future(channel).result(timeout=10)
-            stub = rpc.MonitorStub(channel)
+            stub = rpc.MonitorServiceStub(channel)
             if args.bad_event:
                 print(json.dumps(bad_event(pb, stub)), flush=True)
                 return 0

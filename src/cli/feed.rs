@@ -72,7 +72,8 @@ async fn feed(
     opens_at_unix_ms: i64,
     events: Vec<WithdrawalEvent>,
 ) -> anyhow::Result<()> {
-    let mut client = Client::connect(&args.addr)
+    let access = args.access.load()?;
+    let mut client = Client::connect_with(&args.addr, &access)
         .await
         .with_context(|| format!("is `sentinel serve` running on {}?", args.addr))?;
     if let Some(reserve_idr) = args.reserve_idr {

@@ -11,6 +11,7 @@ mod serve;
 mod simulate;
 mod store;
 mod tables;
+mod token;
 mod watch;
 
 use std::path::PathBuf;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Check or repair the monitor's event log (run while the monitor is stopped).
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Role tokens: `sentinel token hash` prints the SHA-256 for the tokens file.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 /// `sentinel store …`
@@ -174,6 +178,9 @@ pub struct ServeArgs {
     /// Where the exposure model's user base comes from (default: synthetic).
     #[command(flatten)]
     pub users: UserSource,
+    /// TLS, tokens and the explicit opt-ins for non-loopback addresses.
+    #[command(flatten)]
+    pub access: serve::ServeAccessArgs,
 }
 
 /// Arguments of `sentinel feed`.
@@ -208,6 +215,9 @@ pub struct FeedArgs {
     /// Set this reserve (IDR, available from the close) before feeding.
     #[arg(long)]
     pub reserve_idr: Option<u64>,
+    /// TLS options; the token comes from `SENTINEL_TOKEN`.
+    #[command(flatten)]
+    pub access: watch::ClientAccessArgs,
 }
 
 /// Arguments of `sentinel watch`.
@@ -222,6 +232,9 @@ pub struct WatchArgs {
     /// Print projections only.
     #[arg(long)]
     pub projections_only: bool,
+    /// TLS options; the token comes from `SENTINEL_TOKEN`.
+    #[command(flatten)]
+    pub access: watch::ClientAccessArgs,
 }
 
 fn parse_scenario(text: &str) -> Result<ScenarioName, String> {
@@ -443,6 +456,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Feed(args) => feed::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Store(command) => store::run(command),
+        Command::Token(command) => token::run(command),
     }
 }
 

@@ -10,14 +10,66 @@ use super::{ServeArgs, load_config, load_market, runtime};
 use sentinel::batch::{BatchRequest, run_batch_with_market};
 use sentinel::config::Config;
 use sentinel::grpc;
-use sentinel::metrics::{Metrics, serve_metrics};
+use sentinel::grpc::tls::TlsFiles;
+use sentinel::grpc::tokens::TokenStore;
+use sentinel::metrics::rpc::RpcMetrics;
+use sentinel::metrics::{Metrics, serve_metrics, serve_metrics_tls};
 use sentinel::model::market::MarketHistory;
 use sentinel::model::user_base::UserBase;
 use sentinel::service::{Engine, SystemClock, TokioClock, WallClock};
 
+/// Environment variable naming the tokens file when `access.tokens_file` is empty.
+pub const TOKENS_FILE_ENV: &str = "SENTINEL_TOKENS_FILE";
+
+/// `serve`'s TLS and token options (each overrides its `[access]` key).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeAccessArgs {
+    /// PEM certificate chain of the server (gRPC and metrics): serve TLS.
+    #[arg(long)]
+    pub tls_cert: Option<String>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long)]
+    pub tls_key: Option<String>,
+    /// PEM CA of client certificates: require mutual TLS.
+    #[arg(long)]
+    pub tls_client_ca: Option<String>,
+    /// Role tokens file (default: access.tokens_file, else $SENTINEL_TOKENS_FILE).
+    #[arg(long)]
+    pub tokens_file: Option<String>,
+    /// Serve plaintext on a non-loopback address (e.g. behind a TLS-terminating proxy).
+    #[arg(long)]
+    pub allow_plaintext_remote: bool,
+    /// Serve a non-loopback address without tokens.
+    #[arg(long)]
+    pub allow_unauthenticated_remote: bool,
+}
+
+impl ServeAccessArgs {
+    /// Puts the given options into `access`.
+    fn apply(&self, access: &mut sentinel::config::access::AccessConfig) {
+        let set = |target: &mut String, value: &Option<String>| {
+            if let Some(value) = value {
+                target.clone_from(value);
+            }
+        };
+        set(&mut access.tls_cert_path, &self.tls_cert);
+        set(&mut access.tls_key_path, &self.tls_key);
+        set(&mut access.tls_client_ca_path, &self.tls_client_ca);
+        set(&mut access.tokens_file, &self.tokens_file);
+        access.allow_plaintext_remote |= self.allow_plaintext_remote;
+        access.allow_unauthenticated_remote |= self.allow_unauthenticated_remote;
+        if access.tokens_file.trim().is_empty()
+            && let Ok(path) = std::env::var(TOKENS_FILE_ENV)
+        {
+            access.tokens_file = path;
+        }
+    }
+}
+
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_json);
     let mut config = load_config(args.config.as_deref())?;
+    args.access.apply(&mut config.access);
     if let Some(dir) = &args.data_dir {
         config.monitor.data_dir = dir.display().to_string();
     }
@@ -105,34 +157,10 @@ async fn serve(
     let addr = config.monitor.grpc_addr.clone();
     let metrics_addr = config.monitor.metrics_addr.clone();
     let data_dir = config.monitor.data_dir.clone();
-    let observer: Arc<dyn sentinel::service::EngineObserver> = match stall {
-        Some((every, stall)) => {
-            warn!(
-                message = "bench: the sequencer stalls",
-                every_events = every,
-                ms = stall.as_millis() as u64
-            );
-            Arc::new(BenchStall {
-                metrics: Arc::clone(&metrics),
-                every,
-                stall,
-                next: std::sync::atomic::AtomicU64::new(every),
-            })
-        }
-        None => Arc::clone(&metrics) as Arc<dyn sentinel::service::EngineObserver>,
-    };
-    let clock: Arc<dyn WallClock> = match clock_start_unix_ms {
-        Some(start) => {
-            warn!(
-                message = "drill clock: the monitor's wall clock starts at",
-                unix_ms = start
-            );
-            Arc::new(TokioClock::starting_at(start))
-        }
-        None => Arc::new(SystemClock),
-    };
+    let (observer, clock) = engine_hooks(&metrics, stall, clock_start_unix_ms);
     let engine = Engine::open_with_clock(config.clone(), &users, observer, clock)
         .with_context(|| format!("cannot open the monitor's data directory {data_dir}"))?;
+    let access = Access::open(&config, &metrics)?;
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -152,22 +180,206 @@ async fn serve(
         let _ = stop.send(true);
     });
     spawn_policy_metrics(config, users, history, Arc::clone(&metrics));
-    let mut metrics_stop = shutdown.clone();
-    let store_health = engine.store_health();
-    let metrics_task = tokio::spawn(serve_metrics(
+    let metrics_task = spawn_metrics(
         metrics_listener,
         metrics,
-        store_health,
-        async move {
-            let _ = metrics_stop.wait_for(|s| *s).await;
-        },
-    ));
-    grpc::serve(engine, listener, shutdown).await?;
+        engine.store_health(),
+        access.metrics_tls.clone(),
+        shutdown.clone(),
+    );
+    if let Some(tokens) = &access.options.tokens {
+        tokio::spawn(follow_tokens_file(
+            Arc::clone(tokens),
+            access.reload_seconds,
+            shutdown.clone(),
+        ));
+    }
+    grpc::serve_with(engine, listener, shutdown, access.options).await?;
     if let Ok(Err(error)) = metrics_task.await {
         warn!(message = "metrics endpoint failed", %error);
     }
     info!(message = "stopped cleanly");
     Ok(())
+}
+
+/// The engine's observer (the metrics, with the bench stall when asked) and wall clock
+/// (the drill clock when asked).
+fn engine_hooks(
+    metrics: &Arc<Metrics>,
+    stall: Option<(u64, std::time::Duration)>,
+    clock_start_unix_ms: Option<i64>,
+) -> (
+    Arc<dyn sentinel::service::EngineObserver>,
+    Arc<dyn WallClock>,
+) {
+    let observer: Arc<dyn sentinel::service::EngineObserver> = match stall {
+        Some((every, stall)) => {
+            warn!(
+                message = "bench: the sequencer stalls",
+                every_events = every,
+                ms = stall.as_millis() as u64
+            );
+            Arc::new(BenchStall {
+                metrics: Arc::clone(metrics),
+                every,
+                stall,
+                next: std::sync::atomic::AtomicU64::new(every),
+            })
+        }
+        None => Arc::clone(metrics) as Arc<dyn sentinel::service::EngineObserver>,
+    };
+    let clock: Arc<dyn WallClock> = match clock_start_unix_ms {
+        Some(start) => {
+            warn!(
+                message = "drill clock: the monitor's wall clock starts at",
+                unix_ms = start
+            );
+            Arc::new(TokioClock::starting_at(start))
+        }
+        None => Arc::new(SystemClock),
+    };
+    (observer, clock)
+}
+
+/// Serves `/metrics` and `/healthz` on `listener` (over TLS with `tls`) until `shutdown`.
+fn spawn_metrics(
+    listener: tokio::net::TcpListener,
+    metrics: Arc<Metrics>,
+    store_health: watch::Receiver<sentinel::service::StoreHealth>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    let stopped = async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    };
+    match tls {
+        Some(tls) => tokio::spawn(serve_metrics_tls(
+            listener,
+            metrics,
+            store_health,
+            tls,
+            stopped,
+        )),
+        None => tokio::spawn(serve_metrics(listener, metrics, store_health, stopped)),
+    }
+}
+
+/// TLS, tokens and the metrics bridge of a `serve` run.
+struct Access {
+    options: grpc::ServeOptions,
+    metrics_tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    reload_seconds: f64,
+}
+
+/// Passes the gRPC gate's call outcomes to the Prometheus families.
+struct RpcBridge(RpcMetrics);
+
+impl grpc::gate::RpcObserver for RpcBridge {
+    fn on_rpc(&self, method: &str, code: tonic::Code, seconds: f64) {
+        self.0.on_rpc(method, code_name(code), seconds);
+    }
+    fn on_connection_rejected(&self, _limit: usize) {
+        self.0.on_connection_rejected();
+    }
+}
+
+/// The canonical upper-case name of a gRPC code (`PERMISSION_DENIED`).
+fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code::*;
+    match code {
+        Ok => "OK",
+        Cancelled => "CANCELLED",
+        Unknown => "UNKNOWN",
+        InvalidArgument => "INVALID_ARGUMENT",
+        DeadlineExceeded => "DEADLINE_EXCEEDED",
+        NotFound => "NOT_FOUND",
+        AlreadyExists => "ALREADY_EXISTS",
+        PermissionDenied => "PERMISSION_DENIED",
+        ResourceExhausted => "RESOURCE_EXHAUSTED",
+        FailedPrecondition => "FAILED_PRECONDITION",
+        Aborted => "ABORTED",
+        OutOfRange => "OUT_OF_RANGE",
+        Unimplemented => "UNIMPLEMENTED",
+        Internal => "INTERNAL",
+        Unavailable => "UNAVAILABLE",
+        DataLoss => "DATA_LOSS",
+        Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+impl Access {
+    /// Loads the TLS files and tokens of `config.access`, applies the exposure rules to
+    /// both listeners (refusing or warning loudly) and registers the gRPC metrics.
+    fn open(config: &Config, metrics: &Metrics) -> anyhow::Result<Self> {
+        let access = &config.access;
+        let tls = TlsFiles::load(access).context("TLS")?;
+        let tokens = match access.tokens_file.trim() {
+            "" => None,
+            path => {
+                let store = TokenStore::load(std::path::Path::new(path))?;
+                info!(message = "role tokens loaded", file = path);
+                Some(Arc::new(store))
+            }
+        };
+        for (what, addr, authenticated) in [
+            ("gRPC", &config.monitor.grpc_addr, tokens.is_some()),
+            ("metrics", &config.monitor.metrics_addr, true),
+        ] {
+            let addr = addr.parse().context("listen address")?;
+            for warning in grpc::exposure::check_exposure(access, what, addr, authenticated)? {
+                warn!(message = "INSECURE LISTENER", detail = %warning);
+            }
+        }
+        let rpc = RpcMetrics::register(metrics.registry(), grpc::gate::METHOD_LABELS)
+            .context("cannot register the gRPC metrics")?;
+        let metrics_tls = tls.as_ref().map(TlsFiles::rustls_config).transpose()?;
+        Ok(Self {
+            options: grpc::ServeOptions {
+                tls,
+                tokens,
+                observer: Some(Arc::new(RpcBridge(rpc))),
+                ..grpc::ServeOptions::default()
+            },
+            metrics_tls,
+            reload_seconds: access.tokens_reload_seconds,
+        })
+    }
+}
+
+/// Reloads the tokens file on SIGHUP and whenever its modification time changes (checked
+/// every `every_seconds`), until `shutdown`; a file that fails to load is logged and the
+/// tokens in force are kept.
+async fn follow_tokens_file(
+    tokens: Arc<TokenStore>,
+    every_seconds: f64,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    #[cfg(unix)]
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs_f64(every_seconds));
+    loop {
+        #[cfg(unix)]
+        let hup = async {
+            match hangup.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let hup = std::future::pending::<Option<()>>();
+        let result = tokio::select! {
+            _ = hup => tokens.reload().map(Some),
+            _ = tick.tick() => tokens.reload_if_changed(),
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        match result {
+            Ok(Some(count)) => info!(message = "role tokens reloaded", entries = count),
+            Ok(None) => {}
+            Err(error) => {
+                warn!(message = "role tokens not reloaded; keeping those in force", %error)
+            }
+        }
+    }
 }
 
 /// Runs the batch engine for the planning scenario off the runtime, on the same market

@@ -4,11 +4,14 @@
 use std::time::Duration;
 
 use tokio_stream::StreamExt;
-use tonic::transport::{Channel, Endpoint};
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
-use super::convert::event_to_pb;
+use super::convert::{event_to_pb, request_of_event};
 use super::pb;
-use super::pb::monitor_client::MonitorClient;
+use super::pb::monitor_service_client::MonitorServiceClient;
 use crate::monitor::event::{IDR_MINOR_PER_RUPIAH, WithdrawalEvent};
 use crate::service::IngestCounts;
 
@@ -24,12 +27,84 @@ pub enum ClientError {
     /// The call failed.
     #[error("{}: {}", .0.code(), .0.message())]
     Call(#[from] tonic::Status),
+    /// The token cannot be sent as a header.
+    #[error("the token is not a valid header value (printable ASCII only)")]
+    Token,
+}
+
+/// How a client reaches a monitor that requires TLS or a token.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAccess {
+    /// PEM of the CA that signed the server's certificate; with it the client speaks TLS.
+    pub ca_pem: Option<Vec<u8>>,
+    /// PEM certificate and key of the client, for mutual TLS.
+    pub identity_pem: Option<(Vec<u8>, Vec<u8>)>,
+    /// Server name to verify (default: the address's host).
+    pub domain: Option<String>,
+    /// Role token sent as `authorization: Bearer <token>`.
+    pub token: Option<String>,
+}
+
+/// Adds the bearer token (if any) to every call.
+#[derive(Debug, Clone, Default)]
+pub struct BearerToken(Option<MetadataValue<Ascii>>);
+
+impl BearerToken {
+    /// The header value of `token`.
+    pub fn new(token: Option<&str>) -> Result<Self, ClientError> {
+        token
+            .map(|t| MetadataValue::try_from(format!("Bearer {t}")).map_err(|_| ClientError::Token))
+            .transpose()
+            .map(Self)
+    }
+}
+
+impl Interceptor for BearerToken {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
 }
 
 /// A connected monitor client.
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: MonitorClient<Channel>,
+    inner: MonitorServiceClient<InterceptedService<Channel, BearerToken>>,
+}
+
+/// The channel to `addr` with `access`'s TLS settings.
+pub async fn connect_channel(addr: &str, access: &ClientAccess) -> Result<Channel, ClientError> {
+    let tls = access.ca_pem.is_some();
+    let uri = if addr.contains("://") {
+        addr.to_owned()
+    } else if tls {
+        format!("https://{addr}")
+    } else {
+        format!("http://{addr}")
+    };
+    let mut endpoint =
+        Endpoint::from_shared(uri).map_err(|_| ClientError::Address(addr.to_owned()))?;
+    if let Some(ca) = &access.ca_pem {
+        let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
+        if let Some((cert, key)) = &access.identity_pem {
+            config = config.identity(Identity::from_pem(cert, key));
+        }
+        if let Some(domain) = &access.domain {
+            config = config.domain_name(domain.clone());
+        }
+        endpoint = endpoint.tls_config(config)?;
+    }
+    Ok(endpoint
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await?)
 }
 
 /// What `watch` prints.
@@ -42,21 +117,17 @@ pub struct WatchSelection {
 }
 
 impl Client {
-    /// Connects to `addr` (`host:port` or `http://host:port`).
+    /// Connects to `addr` (`host:port` or `http://host:port`) in plaintext, without a token.
     pub async fn connect(addr: &str) -> Result<Self, ClientError> {
-        let uri = if addr.contains("://") {
-            addr.to_owned()
-        } else {
-            format!("http://{addr}")
-        };
-        let endpoint =
-            Endpoint::from_shared(uri).map_err(|_| ClientError::Address(addr.to_owned()))?;
-        let channel = endpoint
-            .connect_timeout(Duration::from_secs(5))
-            .connect()
-            .await?;
+        Self::connect_with(addr, &ClientAccess::default()).await
+    }
+
+    /// Connects to `addr` with `access`'s TLS settings and token.
+    pub async fn connect_with(addr: &str, access: &ClientAccess) -> Result<Self, ClientError> {
+        let channel = connect_channel(addr, access).await?;
+        let token = BearerToken::new(access.token.as_deref())?;
         Ok(Self {
-            inner: MonitorClient::new(channel),
+            inner: MonitorServiceClient::with_interceptor(channel, token),
         })
     }
 
@@ -65,7 +136,7 @@ impl Client {
         &mut self,
         events: &[WithdrawalEvent],
     ) -> Result<IngestCounts, ClientError> {
-        let batch = pb::WithdrawalBatch {
+        let batch = pb::RecordWithdrawalsRequest {
             events: events.iter().map(event_to_pb).collect(),
         };
         let ack = self.inner.record_withdrawals(batch).await?.into_inner();
@@ -83,7 +154,7 @@ impl Client {
     ) -> Result<IngestCounts, ClientError> {
         let summary = self
             .inner
-            .ingest_withdrawals(events.map(|e| event_to_pb(&e)))
+            .ingest_withdrawals(events.map(|e| request_of_event(event_to_pb(&e))))
             .await?
             .into_inner();
         Ok(IngestCounts {
@@ -98,7 +169,7 @@ impl Client {
         let amount_minor = i64::try_from(amount_idr)
             .unwrap_or(i64::MAX / IDR_MINOR_PER_RUPIAH)
             .saturating_mul(IDR_MINOR_PER_RUPIAH);
-        let position = pb::ReservePosition {
+        let position = pb::SetReserveRequest {
             layers: vec![pb::ReserveLayer {
                 name: "gateway float".into(),
                 amount_minor,
@@ -122,55 +193,71 @@ impl Client {
             .inner
             .get_projection(pb::GetProjectionRequest {})
             .await?
-            .into_inner();
+            .into_inner()
+            .projection
+            .unwrap_or_default();
         Ok(render_projection(&p, 0))
     }
 
+    async fn watch_projections(
+        &mut self,
+    ) -> Result<tonic::Streaming<pb::WatchProjectionsResponse>, ClientError> {
+        let request = pb::WatchProjectionsRequest {};
+        Ok(self.inner.watch_projections(request).await?.into_inner())
+    }
+
+    async fn watch_alerts(
+        &mut self,
+    ) -> Result<tonic::Streaming<pb::WatchAlertsResponse>, ClientError> {
+        let request = pb::WatchAlertsRequest::default();
+        Ok(self.inner.watch_alerts(request).await?.into_inner())
+    }
+
     /// Prints projections and/or alerts as they arrive, one line each, until the server ends
-    /// the streams.
+    /// the streams. A stream the server ends at its idle or lifetime limit (UNAVAILABLE,
+    /// "subscribe again") is subscribed again.
     pub async fn watch(
         &mut self,
         selection: WatchSelection,
         mut print: impl FnMut(String),
     ) -> Result<(), ClientError> {
-        let mut projections = if selection.projections {
-            Some(
-                self.inner
-                    .watch_projections(pb::WatchProjectionsRequest {})
-                    .await?
-                    .into_inner(),
-            )
-        } else {
-            None
-        };
-        let mut alerts = if selection.alerts {
-            Some(
-                self.inner
-                    .watch_alerts(pb::AlertFilter::default())
-                    .await?
-                    .into_inner(),
-            )
-        } else {
-            None
-        };
+        let mut projections = None;
+        if selection.projections {
+            projections = Some(self.watch_projections().await?);
+        }
+        let mut alerts = None;
+        if selection.alerts {
+            alerts = Some(self.watch_alerts().await?);
+        }
         loop {
             tokio::select! {
-                Some(update) = next(&mut projections) => {
-                    let update = update?;
-                    if let Some(p) = update.projection {
+                Some(update) = next(&mut projections) => match update {
+                    Ok(update) => if let Some(p) = update.projection {
                         print(render_projection(&p, update.missed));
+                    },
+                    Err(status) if resubscribe(&status) => {
+                        projections = Some(self.watch_projections().await?);
                     }
-                }
-                Some(update) = next(&mut alerts) => {
-                    let update = update?;
-                    if let Some(a) = update.alert {
+                    Err(status) => return Err(status.into()),
+                },
+                Some(update) = next(&mut alerts) => match update {
+                    Ok(update) => if let Some(a) = update.alert {
                         print(render_alert(&a, update.initial, update.missed));
+                    },
+                    Err(status) if resubscribe(&status) => {
+                        alerts = Some(self.watch_alerts().await?);
                     }
-                }
+                    Err(status) => return Err(status.into()),
+                },
                 else => return Ok(()),
             }
         }
     }
+}
+
+/// Whether the server ended a watch stream at its idle or lifetime limit.
+fn resubscribe(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::Unavailable && status.message().contains("subscribe again")
 }
 
 async fn next<T>(stream: &mut Option<tonic::Streaming<T>>) -> Option<Result<T, tonic::Status>> {

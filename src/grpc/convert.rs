@@ -97,6 +97,32 @@ pub fn timestamp_to_ms(t: &Timestamp) -> Result<i64, Rejection> {
         })
 }
 
+/// The event of one `IngestWithdrawals` message (the same fields).
+pub fn event_of_request(r: pb::IngestWithdrawalsRequest) -> pb::WithdrawalEvent {
+    pb::WithdrawalEvent {
+        event_id: r.event_id,
+        account_id: r.account_id,
+        cohort: r.cohort,
+        amount_minor: r.amount_minor,
+        currency: r.currency,
+        occurred_at: r.occurred_at,
+        kind: r.kind,
+    }
+}
+
+/// The `IngestWithdrawals` message of one event (the same fields).
+pub fn request_of_event(e: pb::WithdrawalEvent) -> pb::IngestWithdrawalsRequest {
+    pb::IngestWithdrawalsRequest {
+        event_id: e.event_id,
+        account_id: e.account_id,
+        cohort: e.cohort,
+        amount_minor: e.amount_minor,
+        currency: e.currency,
+        occurred_at: e.occurred_at,
+        kind: e.kind,
+    }
+}
+
 /// A timestamp of Unix ms.
 pub fn ms_to_timestamp(ms: i64) -> Timestamp {
     Timestamp {
@@ -106,7 +132,7 @@ pub fn ms_to_timestamp(ms: i64) -> Timestamp {
 }
 
 /// A wire reserve position as the monitor's; every layer amount must be positive IDR.
-pub fn reserve_from_pb(r: pb::ReservePosition) -> Result<ReservePosition, Rejection> {
+pub fn reserve_from_pb(r: pb::SetReserveRequest) -> Result<ReservePosition, Rejection> {
     let layers = r
         .layers
         .into_iter()
@@ -265,7 +291,7 @@ pub fn alert_to_pb(a: &Alert) -> pb::Alert {
 }
 
 /// Whether `filter` lets `alert` through (empty rules = all; unspecified severity = all).
-pub fn filter_matches(filter: &pb::AlertFilter, alert: &Alert) -> bool {
+pub fn filter_matches(filter: &pb::WatchAlertsRequest, alert: &Alert) -> bool {
     let rule = rule_to_pb(alert.rule) as i32;
     let rule_ok = filter.rules.is_empty() || filter.rules.contains(&rule);
     let severity_ok = severity_to_pb(alert.severity) as i32 >= filter.min_severity;

@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn the_smallest_valid_event_frame_is_as_documented() {
-        let event = pb::WithdrawalEvent {
+        let event = pb::IngestWithdrawalsRequest {
             event_id: "e".into(),
             account_id: "a".into(),
             cohort: 0,

@@ -12,6 +12,41 @@ use tonic::{Status, Streaming};
 
 use super::pb;
 
+/// What an ingest stream did so far (both streaming RPCs answer with these fields).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct StreamSummary {
+    /// Events read from the stream.
+    pub received: u64,
+    /// Events accepted for the first time (durable).
+    pub accepted: u64,
+    /// Events acknowledged as duplicates of stored events.
+    pub duplicates: u64,
+    /// Monitor state version after the last accepted event.
+    pub state_version: u64,
+}
+
+impl From<StreamSummary> for pb::IngestWithdrawalsResponse {
+    fn from(s: StreamSummary) -> Self {
+        Self {
+            received: s.received,
+            accepted: s.accepted,
+            duplicates: s.duplicates,
+            state_version: s.state_version,
+        }
+    }
+}
+
+impl From<StreamSummary> for pb::IngestWithdrawalBatchesResponse {
+    fn from(s: StreamSummary) -> Self {
+        Self {
+            received: s.received,
+            accepted: s.accepted,
+            duplicates: s.duplicates,
+            state_version: s.state_version,
+        }
+    }
+}
+
 /// What the reader hands the handler.
 pub(super) enum Chunk {
     /// The events read since the previous chunk, in stream order.

@@ -1,22 +1,29 @@
 //! The tonic service and server.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio::time::Instant;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::codec::SizeLimitAsResourceExhausted;
 use super::convert::{
-    alert_to_pb, event_from_pb, filter_matches, projection_to_pb, reserve_from_pb,
+    alert_to_pb, event_from_pb, event_of_request, filter_matches, projection_to_pb, reserve_from_pb,
 };
 use super::flow;
-use super::ingest::{Chunk, Reader};
+use super::gate::{GateLayer, GateState, RpcObserver};
+use super::ingest::{Chunk, Reader, StreamSummary};
+use super::limits::{LogLimiter, RateLimiter, SystemTicker, Ticker, accept_limited};
 use super::pb;
-use super::pb::monitor_server::{Monitor, MonitorServer};
+use super::pb::monitor_service_server::{MonitorService, MonitorServiceServer};
 use super::status::{
     Invalid, batch_too_large, invalid_reserve, stream_ended, to_status, wire_status,
 };
+use super::tls::TlsFiles;
+use super::tokens::TokenStore;
 use crate::monitor::event::WithdrawalEvent;
 use crate::service::{Engine, EngineError, IngestCounts, StoreHealth};
 use tonic_health::ServingStatus;
@@ -24,8 +31,8 @@ use tonic_health::ServingStatus;
 /// Messages buffered per streaming response before the subscriber counts as slow.
 const STREAM_BUFFER: usize = 16;
 
-/// Events one `WithdrawalBatch` may carry (`RecordWithdrawals`, `IngestWithdrawalBatches`);
-/// more is RESOURCE_EXHAUSTED.
+/// Events one message of `RecordWithdrawals` or `IngestWithdrawalBatches` may carry; more
+/// is RESOURCE_EXHAUSTED.
 pub const MAX_BATCH_EVENTS: usize = 10_000;
 
 /// Largest message the server decodes, bytes (the encoded protobuf, without the 5-byte
@@ -33,12 +40,12 @@ pub const MAX_BATCH_EVENTS: usize = 10_000;
 /// (two 128-byte ids) fit.
 pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
-/// The events of one batch of `IngestWithdrawalBatches`, at most [`MAX_BATCH_EVENTS`].
-fn unpack_batch(batch: pb::WithdrawalBatch) -> Result<Vec<pb::WithdrawalEvent>, Status> {
-    if batch.events.len() > MAX_BATCH_EVENTS {
-        return Err(batch_too_large(batch.events.len(), MAX_BATCH_EVENTS));
+/// The events of one batch, at most [`MAX_BATCH_EVENTS`].
+fn checked_batch(events: Vec<pb::WithdrawalEvent>) -> Result<Vec<pb::WithdrawalEvent>, Status> {
+    if events.len() > MAX_BATCH_EVENTS {
+        return Err(batch_too_large(events.len(), MAX_BATCH_EVENTS));
     }
-    Ok(batch.events)
+    Ok(events)
 }
 
 /// Why the server failed.
@@ -52,17 +59,69 @@ pub enum GrpcError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
-/// The `sentinel.v1.Monitor` implementation.
+/// How long a watch stream may last; `None` = no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WatchTimeouts {
+    /// Longest time without a message sent.
+    pub idle: Option<Duration>,
+    /// Longest life.
+    pub lifetime: Option<Duration>,
+}
+
+impl WatchTimeouts {
+    /// The timeouts of `[access]` (0 = none).
+    pub fn of_config(access: &crate::config::access::AccessConfig) -> Self {
+        let positive = |seconds: f64| (seconds > 0.0).then(|| Duration::from_secs_f64(seconds));
+        Self {
+            idle: positive(access.watch_idle_timeout_seconds),
+            lifetime: positive(access.watch_lifetime_seconds),
+        }
+    }
+}
+
+/// What [`serve_with`] adds to the plain server: TLS, role tokens, an outcome observer,
+/// and the clock of rate limits.
+#[derive(Clone)]
+pub struct ServeOptions {
+    /// TLS material; `None` = plaintext.
+    pub tls: Option<TlsFiles>,
+    /// Role tokens; `None` = every call allowed.
+    pub tokens: Option<Arc<TokenStore>>,
+    /// Where call outcomes go.
+    pub observer: Option<Arc<dyn RpcObserver>>,
+    /// Monotonic clock of rate limits and call durations.
+    pub ticker: Arc<dyn Ticker>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            tls: None,
+            tokens: None,
+            observer: None,
+            ticker: Arc::new(SystemTicker::default()),
+        }
+    }
+}
+
+/// The `sentinel.v1.MonitorService` implementation.
 #[derive(Clone)]
 pub struct MonitorApi {
     engine: Engine,
     shutdown: watch::Receiver<bool>,
+    timeouts: WatchTimeouts,
 }
 
 impl MonitorApi {
-    /// The service over `engine`; its streams end when `shutdown` turns true.
+    /// The service over `engine`; its streams end when `shutdown` turns true, watch streams
+    /// also after the `[access]` idle and lifetime timeouts.
     pub fn new(engine: Engine, shutdown: watch::Receiver<bool>) -> Self {
-        Self { engine, shutdown }
+        let timeouts = WatchTimeouts::of_config(&engine.config().access);
+        Self {
+            engine,
+            shutdown,
+            timeouts,
+        }
     }
 }
 
@@ -99,10 +158,10 @@ impl MonitorApi {
         &self,
         inbound: Streaming<T>,
         unpack: fn(T) -> Result<Vec<pb::WithdrawalEvent>, Status>,
-    ) -> Result<Response<pb::IngestSummary>, Status> {
+    ) -> Result<StreamSummary, Status> {
         let max_buffered = self.engine.config().monitor.group_commit_max_events as usize;
         let mut reader = Reader::spawn(inbound, max_buffered, unpack);
-        let mut summary = pb::IngestSummary::default();
+        let mut summary = StreamSummary::default();
         let mut shutdown = self.shutdown.clone();
         loop {
             let chunk = tokio::select! {
@@ -113,7 +172,7 @@ impl MonitorApi {
                 }
             };
             let result = match chunk {
-                None => return Ok(Response::new(summary)),
+                None => return Ok(summary),
                 Some(Chunk::Events(events)) => self.ingest_chunk(events, &mut summary).await,
                 Some(Chunk::End(status)) => Err(wire_status(status)),
             };
@@ -126,7 +185,7 @@ impl MonitorApi {
     async fn ingest_chunk(
         &self,
         wire: Vec<pb::WithdrawalEvent>,
-        summary: &mut pb::IngestSummary,
+        summary: &mut StreamSummary,
     ) -> Result<(), Status> {
         let offset = summary.received as usize;
         summary.received += wire.len() as u64;
@@ -183,34 +242,37 @@ impl MonitorApi {
 }
 
 #[tonic::async_trait]
-impl Monitor for MonitorApi {
+impl MonitorService for MonitorApi {
     async fn ingest_withdrawals(
         &self,
-        request: Request<Streaming<pb::WithdrawalEvent>>,
-    ) -> Result<Response<pb::IngestSummary>, Status> {
-        self.ingest_stream(request.into_inner(), |event| Ok(vec![event]))
-            .await
+        request: Request<Streaming<pb::IngestWithdrawalsRequest>>,
+    ) -> Result<Response<pb::IngestWithdrawalsResponse>, Status> {
+        let unpack = |message| Ok(vec![event_of_request(message)]);
+        let summary = self.ingest_stream(request.into_inner(), unpack).await?;
+        Ok(Response::new(summary.into()))
     }
 
     async fn ingest_withdrawal_batches(
         &self,
-        request: Request<Streaming<pb::WithdrawalBatch>>,
-    ) -> Result<Response<pb::IngestSummary>, Status> {
-        self.ingest_stream(request.into_inner(), unpack_batch).await
+        request: Request<Streaming<pb::IngestWithdrawalBatchesRequest>>,
+    ) -> Result<Response<pb::IngestWithdrawalBatchesResponse>, Status> {
+        let unpack = |message: pb::IngestWithdrawalBatchesRequest| checked_batch(message.events);
+        let summary = self.ingest_stream(request.into_inner(), unpack).await?;
+        Ok(Response::new(summary.into()))
     }
 
     async fn record_withdrawals(
         &self,
-        request: Request<pb::WithdrawalBatch>,
-    ) -> Result<Response<pb::IngestAck>, Status> {
-        let events = unpack_batch(request.into_inner())?;
+        request: Request<pb::RecordWithdrawalsRequest>,
+    ) -> Result<Response<pb::RecordWithdrawalsResponse>, Status> {
+        let events = checked_batch(request.into_inner().events)?;
         let (events, failure) = convert_batch(events, 0);
         if let Some(invalid) = failure {
             self.report(&invalid);
             return Err(invalid.status(""));
         }
         let counts = self.engine.record(events).await.map_err(to_status)?;
-        Ok(Response::new(pb::IngestAck {
+        Ok(Response::new(pb::RecordWithdrawalsResponse {
             accepted: counts.accepted,
             duplicates: counts.duplicates,
             state_version: counts.state_version,
@@ -219,15 +281,15 @@ impl Monitor for MonitorApi {
 
     async fn set_reserve(
         &self,
-        request: Request<pb::ReservePosition>,
-    ) -> Result<Response<pb::SetReserveReply>, Status> {
+        request: Request<pb::SetReserveRequest>,
+    ) -> Result<Response<pb::SetReserveResponse>, Status> {
         let reserve = reserve_from_pb(request.into_inner()).map_err(|rejection| {
             self.engine.report_rejected_reserve(&rejection);
             invalid_reserve(&rejection)
         })?;
         let total = reserve.total_idr();
         let state_version = self.engine.set_reserve(reserve).await.map_err(to_status)?;
-        Ok(Response::new(pb::SetReserveReply {
+        Ok(Response::new(pb::SetReserveResponse {
             state_version,
             total_reserve_idr: i64::try_from(total).unwrap_or(i64::MAX),
         }))
@@ -236,17 +298,19 @@ impl Monitor for MonitorApi {
     async fn get_projection(
         &self,
         _request: Request<pb::GetProjectionRequest>,
-    ) -> Result<Response<pb::Projection>, Status> {
+    ) -> Result<Response<pb::GetProjectionResponse>, Status> {
         let version = self.engine.state_version();
         let projection = self
             .engine
             .projection_at_least(version)
             .await
             .ok_or_else(|| Status::unavailable("no projection yet"))?;
-        Ok(Response::new(projection_to_pb(&projection)))
+        Ok(Response::new(pb::GetProjectionResponse {
+            projection: Some(projection_to_pb(&projection)),
+        }))
     }
 
-    type WatchProjectionsStream = ReceiverStream<Result<pb::ProjectionUpdate, Status>>;
+    type WatchProjectionsStream = ReceiverStream<Result<pb::WatchProjectionsResponse, Status>>;
 
     async fn watch_projections(
         &self,
@@ -257,7 +321,7 @@ impl Monitor for MonitorApi {
         let first = latest.map(|p| {
             (
                 p.projection.inputs.version,
-                pb::ProjectionUpdate {
+                pb::WatchProjectionsResponse {
                     projection: Some(projection_to_pb(&p)),
                     missed: 0,
                 },
@@ -266,12 +330,12 @@ impl Monitor for MonitorApi {
         tokio::spawn(forward(
             updates,
             sender,
-            self.shutdown.clone(),
+            (self.shutdown.clone(), self.timeouts),
             first,
             |p, missed| {
                 Some((
                     p.projection.inputs.version,
-                    pb::ProjectionUpdate {
+                    pb::WatchProjectionsResponse {
                         projection: Some(projection_to_pb(p)),
                         missed,
                     },
@@ -281,17 +345,17 @@ impl Monitor for MonitorApi {
         Ok(Response::new(ReceiverStream::new(out)))
     }
 
-    type WatchAlertsStream = ReceiverStream<Result<pb::AlertUpdate, Status>>;
+    type WatchAlertsStream = ReceiverStream<Result<pb::WatchAlertsResponse, Status>>;
 
     async fn watch_alerts(
         &self,
-        request: Request<pb::AlertFilter>,
+        request: Request<pb::WatchAlertsRequest>,
     ) -> Result<Response<Self::WatchAlertsStream>, Status> {
         let filter = request.into_inner();
         let (firing, updates) = self.engine.subscribe_alerts();
         let (sender, out) = mpsc::channel(STREAM_BUFFER.max(firing.len() + 1));
         for alert in firing.iter().filter(|a| filter_matches(&filter, a)) {
-            let update = pb::AlertUpdate {
+            let update = pb::WatchAlertsResponse {
                 alert: Some(alert_to_pb(alert)),
                 missed: 0,
                 initial: true,
@@ -301,13 +365,13 @@ impl Monitor for MonitorApi {
         tokio::spawn(forward(
             updates,
             sender,
-            self.shutdown.clone(),
+            (self.shutdown.clone(), self.timeouts),
             None,
             move |a, missed| {
                 filter_matches(&filter, a).then(|| {
                     (
                         0,
-                        pb::AlertUpdate {
+                        pb::WatchAlertsResponse {
                             alert: Some(alert_to_pb(a)),
                             missed,
                             initial: false,
@@ -320,23 +384,47 @@ impl Monitor for MonitorApi {
     }
 }
 
-fn add(summary: &mut pb::IngestSummary, counts: IngestCounts) {
+fn add(summary: &mut StreamSummary, counts: IngestCounts) {
     summary.accepted += counts.accepted;
     summary.duplicates += counts.duplicates;
     summary.state_version = counts.state_version;
 }
 
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The status that ends a watch stream after `limit` (`what`: "idle" or "lifetime").
+fn watch_timeout(what: &str, limit: Option<Duration>) -> Status {
+    let seconds = limit.map_or(0.0, |d| d.as_secs_f64());
+    Status::unavailable(format!(
+        "watch stream {what} limit of {seconds} s reached (access.watch_{}); subscribe again",
+        if what == "idle" {
+            "idle_timeout_seconds"
+        } else {
+            "lifetime_seconds"
+        }
+    ))
+}
+
 /// Forwards a broadcast to a streaming response until the client leaves, the broadcast
-/// closes or the server shuts down. `convert` maps an item (and how many were missed
-/// before it) to a message keyed by a version; with a `first` message, items of a version
-/// not above its key are skipped (no duplicate of the initial projection).
+/// closes, the server shuts down, or a timeout ends it with UNAVAILABLE (nothing sent for
+/// `timeouts.idle`, or `timeouts.lifetime` passed). `convert` maps an item (and how many
+/// were missed before it) to a message keyed by a version; with a `first` message, items
+/// of a version not above its key are skipped (no duplicate of the initial projection).
 async fn forward<T: Clone, M>(
     mut updates: broadcast::Receiver<Arc<T>>,
     sender: mpsc::Sender<Result<M, Status>>,
-    mut shutdown: watch::Receiver<bool>,
+    (mut shutdown, timeouts): (watch::Receiver<bool>, WatchTimeouts),
     first: Option<(u64, M)>,
     convert: impl Fn(&T, u64) -> Option<(u64, M)>,
 ) {
+    let ends_at = timeouts.lifetime.map(|d| Instant::now() + d);
+    let mut idle_at = timeouts.idle.map(|d| Instant::now() + d);
     let mut floor = None;
     if let Some((version, message)) = first {
         floor = Some(version);
@@ -347,9 +435,18 @@ async fn forward<T: Clone, M>(
     let mut missed = 0u64;
     loop {
         let item = tokio::select! {
-            item = updates.recv() => item,
+            item = updates.recv() => Ok(item),
             () = sender.closed() => return,
             _ = shutdown.wait_for(|stop| *stop) => return,
+            () = sleep_until(idle_at) => Err(watch_timeout("idle", timeouts.idle)),
+            () = sleep_until(ends_at) => Err(watch_timeout("lifetime", timeouts.lifetime)),
+        };
+        let item = match item {
+            Ok(item) => item,
+            Err(timeout) => {
+                let _ = sender.send(Err(timeout)).await;
+                return;
+            }
         };
         match item {
             Ok(value) => {
@@ -363,6 +460,7 @@ async fn forward<T: Clone, M>(
                 if sender.send(Ok(message)).await.is_err() {
                     return;
                 }
+                idle_at = timeouts.idle.map(|d| Instant::now() + d);
             }
             Err(broadcast::error::RecvError::Lagged(n)) => missed += n,
             Err(broadcast::error::RecvError::Closed) => return,
@@ -385,7 +483,7 @@ async fn follow_store_health(
         };
         reporter
             .set_service_status(
-                <MonitorServer<MonitorApi> as tonic::server::NamedService>::NAME,
+                <MonitorServiceServer<MonitorApi> as tonic::server::NamedService>::NAME,
                 status,
             )
             .await;
@@ -398,16 +496,78 @@ async fn follow_store_health(
 }
 
 /// Serves the monitor, health and reflection on `listener` until `shutdown` turns true,
-/// then stops the engine's tasks and flushes the store.
+/// then stops the engine's tasks and flushes the store. Plaintext, no tokens; the limits
+/// of the engine's `[access]` apply.
 pub async fn serve(
     engine: Engine,
     listener: tokio::net::TcpListener,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), GrpcError> {
+    serve_with(engine, listener, shutdown, ServeOptions::default()).await
+}
+
+/// The gate of [`serve_with`]: tokens, per-token rate, outcomes.
+fn gate_state(access: &crate::config::access::AccessConfig, options: &ServeOptions) -> GateState {
+    let ticker = Arc::clone(&options.ticker);
+    let rate = (options.tokens.is_some() && access.rate_limit_calls_per_second > 0.0).then(|| {
+        RateLimiter::new(
+            access.rate_limit_calls_per_second,
+            access.rate_limit_burst_calls,
+            Arc::clone(&ticker),
+        )
+    });
+    GateState {
+        tokens: options.tokens.clone(),
+        rate,
+        observer: options.observer.clone(),
+        error_log: LogLimiter::new(access.error_log_lines_per_second, Arc::clone(&ticker)),
+        ticker,
+    }
+}
+
+/// The connections of `listener`, at most `[access] max_connections` open at once.
+fn limited_incoming(
+    listener: tokio::net::TcpListener,
+    max_connections: usize,
+    observer: Option<Arc<dyn RpcObserver>>,
+    shutdown: watch::Receiver<bool>,
+) -> ReceiverStream<std::io::Result<super::limits::LimitedConn>> {
+    let (sender, receiver) = mpsc::channel(16);
+    let log = LogLimiter::new(1, Arc::new(SystemTicker::default()));
+    let rejected = move |limit: usize| {
+        if let Some(observer) = &observer {
+            observer.on_connection_rejected(limit);
+        }
+        if let Some(suppressed) = log.admit() {
+            tracing::warn!(
+                message = "connection refused: too many open",
+                max_connections = limit,
+                suppressed
+            );
+        }
+    };
+    tokio::spawn(accept_limited(
+        listener,
+        max_connections,
+        sender,
+        rejected,
+        shutdown,
+    ));
+    ReceiverStream::new(receiver)
+}
+
+/// [`serve`] with TLS, role tokens and an outcome observer.
+pub async fn serve_with(
+    engine: Engine,
+    listener: tokio::net::TcpListener,
+    shutdown: watch::Receiver<bool>,
+    options: ServeOptions,
+) -> Result<(), GrpcError> {
+    let access = engine.config().access.clone();
     let tasks = engine.start(shutdown.clone());
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
-        .set_serving::<MonitorServer<MonitorApi>>()
+        .set_serving::<MonitorServiceServer<MonitorApi>>()
         .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(super::FILE_DESCRIPTOR_SET)
@@ -424,19 +584,35 @@ pub async fn serve(
     ));
     let api = MonitorApi::new(engine.clone(), shutdown.clone());
     let mut stop = shutdown.clone();
-    let monitor = MonitorServer::new(api)
+    let monitor = MonitorServiceServer::new(api)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let result = tonic::transport::Server::builder()
+        .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip);
+    let streams = access
+        .max_concurrent_streams_per_connection
+        .min(flow::MAX_CONCURRENT_STREAMS);
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &options.tls {
+        builder = builder.tls_config(tls.tonic_config())?;
+    }
+    let incoming = limited_incoming(
+        listener,
+        access.max_connections as usize,
+        options.observer.clone(),
+        shutdown.clone(),
+    );
+    let result = builder
         .initial_stream_window_size(flow::STREAM_WINDOW_BYTES)
         .initial_connection_window_size(flow::CONNECTION_WINDOW_BYTES)
-        .max_concurrent_streams(flow::MAX_CONCURRENT_STREAMS)
+        .max_concurrent_streams(streams)
         .http2_adaptive_window(Some(false))
+        .layer(GateLayer(Arc::new(gate_state(&access, &options))))
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(SizeLimitAsResourceExhausted(monitor))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+        .serve_with_incoming_shutdown(incoming, async move {
             let _ = stop.wait_for(|s| *s).await;
         })
         .await;

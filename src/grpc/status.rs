@@ -7,7 +7,7 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::pb;
+use super::ingest::StreamSummary;
 use crate::monitor::event::Rejection;
 use crate::service::EngineError;
 
@@ -26,7 +26,7 @@ pub const DUPLICATES_METADATA_KEY: &str = "x-sentinel-duplicates";
 /// `status` of an ingest stream that ended early, stating how many of its events were
 /// made durable (in the message and in [`ACCEPTED_METADATA_KEY`] /
 /// [`DUPLICATES_METADATA_KEY`]); the code and details are kept.
-pub(super) fn stream_ended(status: Status, summary: &pb::IngestSummary) -> Status {
+pub(super) fn stream_ended(status: Status, summary: &StreamSummary) -> Status {
     let message = format!(
         "{} ({} events accepted before it, all durable; {} duplicates)",
         status.message(),
@@ -60,7 +60,7 @@ pub(super) fn wire_status(status: Status) -> Status {
 /// RESOURCE_EXHAUSTED for a batch of `events` events, above `limit`.
 pub(super) fn batch_too_large(events: usize, limit: usize) -> Status {
     Status::resource_exhausted(format!(
-        "field `events`: {events} events in one WithdrawalBatch; the limit is {limit}"
+        "field `events`: {events} events in one message; the limit is {limit}"
     ))
 }
 

@@ -84,7 +84,13 @@ pub async fn serve_metrics(
     health: watch::Receiver<StoreHealth>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = Router::new()
+    axum::serve(listener, router(metrics, health))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn router(metrics: Arc<Metrics>, health: watch::Receiver<StoreHealth>) -> Router {
+    Router::new()
         .route("/metrics", get(metrics_handler))
         .route("/runbook", get(runbook_handler))
         .with_state(metrics)
@@ -92,10 +98,43 @@ pub async fn serve_metrics(
             Router::new()
                 .route("/healthz", get(healthz))
                 .with_state(health),
-        );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+        )
+}
+
+/// [`serve_metrics`] over TLS (`tls`: certificate, key and, for mutual TLS, the client CA):
+/// each accepted connection is served once its handshake succeeds; a failed handshake
+/// closes only that connection.
+pub async fn serve_metrics_tls(
+    listener: tokio::net::TcpListener,
+    metrics: Arc<Metrics>,
+    health: watch::Receiver<StoreHealth>,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(metrics, health);
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, _) = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(_) => continue,
+            },
+        };
+        let acceptor = acceptor.clone();
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let Ok(stream) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
+                    .serve_connection(io, service)
+                    .await;
+        });
+    }
 }
 
 #[cfg(test)]

@@ -25,9 +25,10 @@ mod http;
 mod labels;
 mod live;
 mod observer;
+pub mod rpc;
 
 pub use families::{FAMILIES, FamilySpec, Kind};
-pub use http::serve_metrics;
+pub use http::{serve_metrics, serve_metrics_tls};
 pub use labels::MAX_EXPORTED_LAYERS;
 
 use prometheus::{Encoder, Registry, TextEncoder};

@@ -2,10 +2,11 @@
 //! client, and simulated weekends.
 #![allow(dead_code)]
 
+pub mod pki;
 pub mod raw_h2;
 
 use sentinel::config::{Config, ScenarioName};
-use sentinel::grpc::pb::monitor_client::MonitorClient;
+use sentinel::grpc::pb::monitor_service_client::MonitorServiceClient;
 use sentinel::grpc::{self, pb};
 use sentinel::metrics::Metrics;
 use sentinel::model::conditional::ConditionalModel;
@@ -122,12 +123,28 @@ pub fn family_sum(metrics: &Metrics, name: &str) -> f64 {
 
 /// Serves `engine` on 127.0.0.1:0.
 async fn serve(engine: Engine) -> TestServer {
+    serve_with_options(engine, grpc::ServeOptions::default()).await
+}
+
+/// Starts the monitor on 127.0.0.1:0 with TLS, tokens or an observer (`url` is
+/// `https://` with TLS).
+pub async fn start_with_options(config: Config, options: grpc::ServeOptions) -> TestServer {
+    serve_with_options(Engine::open(config).expect("engine opens"), options).await
+}
+
+/// Serves `engine` on 127.0.0.1:0 with `options`.
+pub async fn serve_with_options(engine: Engine, options: grpc::ServeOptions) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!("{scheme}://{}", listener.local_addr().unwrap());
     let (stop, shutdown) = watch::channel(false);
     let served = engine.clone();
     let task = tokio::spawn(async move {
-        grpc::serve(served, listener, shutdown)
+        grpc::serve_with(served, listener, shutdown, options)
             .await
             .expect("server runs");
     });
@@ -141,9 +158,9 @@ async fn serve(engine: Engine) -> TestServer {
 
 impl TestServer {
     /// A connected client.
-    pub async fn client(&self) -> MonitorClient<Channel> {
+    pub async fn client(&self) -> MonitorServiceClient<Channel> {
         for _ in 0..50 {
-            if let Ok(client) = MonitorClient::connect(self.url.clone()).await {
+            if let Ok(client) = MonitorServiceClient::connect(self.url.clone()).await {
                 return client;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -202,9 +219,14 @@ pub fn to_pb(e: &WithdrawalEvent) -> pb::WithdrawalEvent {
     }
 }
 
+/// The `IngestWithdrawals` message of a wire event (the same fields).
+pub fn as_request(e: pb::WithdrawalEvent) -> pb::IngestWithdrawalsRequest {
+    grpc::request_of_event(e)
+}
+
 /// A reserve of one layer of `amount_idr` from the close.
-pub fn reserve(amount_idr: u64) -> pb::ReservePosition {
-    pb::ReservePosition {
+pub fn reserve(amount_idr: u64) -> pb::SetReserveRequest {
+    pb::SetReserveRequest {
         layers: vec![pb::ReserveLayer {
             name: "float".into(),
             amount_minor: amount_idr as i64 * 100,
@@ -218,13 +240,13 @@ pub fn reserve(amount_idr: u64) -> pb::ReservePosition {
 
 /// Collects every alert update of a `WatchAlerts` subscription into a shared vector.
 pub fn collect_alerts(
-    mut client: MonitorClient<Channel>,
+    mut client: MonitorServiceClient<Channel>,
 ) -> std::sync::Arc<std::sync::Mutex<Vec<pb::Alert>>> {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
     tokio::spawn(async move {
         let mut stream = client
-            .watch_alerts(pb::AlertFilter::default())
+            .watch_alerts(pb::WatchAlertsRequest::default())
             .await
             .unwrap()
             .into_inner();
@@ -273,6 +295,37 @@ pub fn spawn_server_process_at(
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
+    listening(command)
+}
+
+/// Starts the real `sentinel serve` binary on 127.0.0.1 ephemeral ports with its data in
+/// `data_dir`, the extra `args` (e.g. TLS files) and environment `env`.
+pub fn spawn_server_process_with(
+    data_dir: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sentinel"));
+    command
+        .args([
+            "serve",
+            "--grpc-addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    listening(command)
+}
+
+/// Spawns `command` (a `sentinel serve`) and waits for its listening line; the child and
+/// its gRPC URL (`http://`).
+fn listening(mut command: Command) -> (Child, String) {
     let mut child = command
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -45,7 +45,7 @@ pub fn framed(body: &[u8]) -> Bytes {
     out.freeze()
 }
 
-/// Calls `method` (e.g. `/sentinel.v1.Monitor/IngestWithdrawals`) at `addr`, sending each
+/// Calls `method` (e.g. `/sentinel.v1.MonitorService/IngestWithdrawals`) at `addr`, sending each
 /// of `frames` (already framed, see [`framed`]) as its own DATA frame, unpaced.
 pub async fn call(addr: SocketAddr, method: &str, frames: impl Iterator<Item = Bytes>) -> RawEnd {
     let (connection_end, ended) = tokio::sync::oneshot::channel();
