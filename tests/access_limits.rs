@@ -202,6 +202,11 @@ async fn gzip_requests_and_responses_are_accepted() {
         .unwrap()
         .into_inner();
     assert!(ack.accepted > 0);
+    assert_eq!(
+        (ack.accepted + ack.duplicates) as usize,
+        batch.events.len(),
+        "every event of the compressed batch is counted"
+    );
     // The same batch again, uncompressed: every event is now a duplicate, so the server
     // decoded the compressed one to the same events.
     let mut plain = server.client().await;

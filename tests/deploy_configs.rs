@@ -318,3 +318,14 @@ fn the_pager_webhook_logs_every_alert_and_refuses_garbage() {
         (&"resolved".into(), &"warning".into())
     );
 }
+
+#[test]
+fn the_container_config_parses_and_states_its_insecure_listeners_explicitly() {
+    let text = std::fs::read_to_string(deploy("sentinel.toml")).expect("read");
+    let config = sentinel::config::Config::from_toml_str(&text).expect("deploy/sentinel.toml");
+    assert_eq!(config.monitor.grpc_addr, "0.0.0.0:50051");
+    assert!(
+        config.access.allow_plaintext_remote && config.access.allow_unauthenticated_remote,
+        "serve refuses 0.0.0.0 without TLS and tokens unless the config says so"
+    );
+}
