@@ -273,15 +273,13 @@ impl ScenarioChoice {
     }
 }
 
-/// Arguments of `sentinel simulate`.
+/// The configuration of a batch run and its command-line overrides (`simulate`,
+/// `report`).
 #[derive(Debug, clap::Args)]
-pub struct SimulateArgs {
+pub struct RunArgs {
     /// TOML configuration; fields left out take the documented defaults.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Scenario(s) to run.
-    #[arg(long, value_enum, default_value = "all")]
-    pub scenario: ScenarioChoice,
     /// Paths per scenario (default: simulation.paths of the config).
     #[arg(long)]
     pub paths: Option<u32>,
@@ -291,6 +289,21 @@ pub struct SimulateArgs {
     /// Worker threads, 0 = one per core (default: simulation.threads of the config).
     #[arg(long)]
     pub threads: Option<u32>,
+    /// Size the reserve for the bank-rail closure that starts on or after this day
+    /// (`YYYY-MM-DD`, from the holiday calendar) instead of the configured weekly window.
+    #[arg(long, value_name = "DATE")]
+    pub window_start: Option<jiff::civil::Date>,
+}
+
+/// Arguments of `sentinel simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// The configuration and what the command line overrides in it.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Scenario(s) to run.
+    #[arg(long, value_enum, default_value = "all")]
+    pub scenario: ScenarioChoice,
     /// Write the full report as JSON to this file (`-`: to standard output, instead of
     /// the text tables).
     #[arg(long)]
@@ -301,10 +314,6 @@ pub struct SimulateArgs {
     /// No progress bar (it is drawn on stderr only when stderr is a terminal).
     #[arg(long)]
     pub quiet: bool,
-    /// Size the reserve for the bank-rail closure that starts on or after this day
-    /// (`YYYY-MM-DD`, from the holiday calendar) instead of the configured weekly window.
-    #[arg(long, value_name = "DATE")]
-    pub window_start: Option<jiff::civil::Date>,
     /// Where the user base comes from.
     #[command(flatten)]
     pub users: UserSource,
@@ -321,22 +330,9 @@ pub struct ReportArgs {
     /// Directory of the report (created if needed): `report.html` and each chart as SVG and PNG.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// TOML configuration; fields left out take the documented defaults.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Paths per scenario (default: simulation.paths of the config).
-    #[arg(long)]
-    pub paths: Option<u32>,
-    /// Master seed (default: simulation.seed of the config).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads, 0 = one per core (default: simulation.threads of the config).
-    #[arg(long)]
-    pub threads: Option<u32>,
-    /// Size the reserve for the bank-rail closure that starts on or after this day
-    /// (`YYYY-MM-DD`, from the holiday calendar) instead of the configured weekly window.
-    #[arg(long, value_name = "DATE")]
-    pub window_start: Option<jiff::civil::Date>,
+    /// The configuration and what the command line overrides in it.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Also write each table as CSV into this directory (created if needed).
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,

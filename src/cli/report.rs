@@ -7,19 +7,13 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::progress::Progress;
-use super::simulate::{JsonSink, Outcome, Overrides, configure, execute, prepare_csv, write_csv};
+use super::simulate::{JsonSink, Outcome, configure, execute, prepare_csv, write_csv};
 use super::{ReportArgs, RuntimeFailure};
 use sentinel::config::ScenarioName;
 use sentinel::report::{ReportData, prepare_dir, write_report};
 
 pub(super) fn run(args: ReportArgs) -> anyhow::Result<()> {
-    let overrides = Overrides {
-        paths: args.paths,
-        seed: args.seed,
-        threads: args.threads,
-        window_start: args.window_start,
-    };
-    let (config, closure) = configure(args.config.as_deref(), &overrides)?;
+    let (config, closure) = configure(&args.run)?;
     prepare_dir(&args.out).context("--out")?;
     prepare_csv(args.csv.as_deref())?;
     let json = args.json.as_deref().map(JsonSink::open).transpose()?;

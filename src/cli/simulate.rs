@@ -8,27 +8,16 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::progress::Progress;
-use super::{RuntimeFailure, SimulateArgs, UserSource, load_config, load_market, tables};
+use super::{RunArgs, RuntimeFailure, SimulateArgs, UserSource, load_config, load_market, tables};
 use sentinel::batch::{BatchReport, BatchRequest, recommendation_band, run_batch_observed};
 use sentinel::config::{Config, ScenarioName};
 use sentinel::model::market::MarketHistory;
 use sentinel::model::user_base::UserBase;
 
-/// Command-line overrides of the configuration.
-pub(super) struct Overrides {
-    pub paths: Option<u32>,
-    pub seed: Option<u64>,
-    pub threads: Option<u32>,
-    pub window_start: Option<jiff::civil::Date>,
-}
-
 /// The configuration with the overrides applied and validated, and the description of the
 /// closure sized for when `--window-start` is given.
-pub(super) fn configure(
-    path: Option<&Path>,
-    o: &Overrides,
-) -> anyhow::Result<(Config, Option<String>)> {
-    let mut config = load_config(path)?;
+pub(super) fn configure(o: &RunArgs) -> anyhow::Result<(Config, Option<String>)> {
+    let mut config = load_config(o.config.as_deref())?;
     if let Some(paths) = o.paths {
         config.simulation.paths = paths;
     }
@@ -156,13 +145,7 @@ pub(super) fn write_csv(
 }
 
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<()> {
-    let overrides = Overrides {
-        paths: args.paths,
-        seed: args.seed,
-        threads: args.threads,
-        window_start: args.window_start,
-    };
-    let (config, closure) = configure(args.config.as_deref(), &overrides)?;
+    let (config, closure) = configure(&args.run)?;
     let json = args.json.as_deref().map(JsonSink::open).transpose()?;
     prepare_csv(args.csv.as_deref())?;
     let to_stdout = matches!(json, Some(JsonSink::Stdout));

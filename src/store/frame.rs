@@ -36,11 +36,16 @@ pub const MAX_PAYLOAD_BYTES: u32 = 64 << 20;
 /// Bytes read from the file at a time while scanning.
 const READ_CHUNK: usize = 1 << 20;
 
-/// The 16-byte file header.
+/// The 16-byte file header of the log.
 pub fn file_header() -> [u8; HEADER_LEN as usize] {
+    checked_header(MAGIC, FORMAT_VERSION)
+}
+
+/// A 16-byte header: `magic`, `version` (u32 LE) and the CRC32C of those 12 bytes (u32 LE).
+pub fn checked_header(magic: [u8; 8], version: u32) -> [u8; HEADER_LEN as usize] {
     let mut header = [0u8; HEADER_LEN as usize];
-    header[..8].copy_from_slice(&MAGIC);
-    header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header[..8].copy_from_slice(&magic);
+    header[8..12].copy_from_slice(&version.to_le_bytes());
     let crc = crc32c::crc32c(&header[..12]);
     header[12..].copy_from_slice(&crc.to_le_bytes());
     header

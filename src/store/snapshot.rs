@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
-use super::frame::{FRAME_HEADER_LEN, HEADER_LEN, encode_frame};
+use super::frame::{FRAME_HEADER_LEN, HEADER_LEN, checked_header, encode_frame};
 use super::io::StoreIo;
 use super::record::{ReserveRecord, SnapshotMeta, SnapshotRecord, WindowRecord};
 use crate::monitor::state::StateSnapshot;
@@ -44,12 +44,7 @@ pub fn parse_snapshot_file_name(name: &str) -> Option<u64> {
 }
 
 fn header() -> [u8; HEADER_LEN as usize] {
-    let mut header = [0u8; HEADER_LEN as usize];
-    header[..8].copy_from_slice(&SNAPSHOT_MAGIC);
-    header[8..12].copy_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
-    let crc = crc32c::crc32c(&header[..12]);
-    header[12..].copy_from_slice(&crc.to_le_bytes());
-    header
+    checked_header(SNAPSHOT_MAGIC, SNAPSHOT_VERSION)
 }
 
 /// A snapshot as read back.
