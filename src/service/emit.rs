@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 use tracing::{debug, info, warn};
 
+use super::log_limit::LogLimiter;
 use super::{EngineObserver, PublishedProjection, StoreHealth, now_unix_ms};
 use crate::monitor::alerts::Alert;
 use crate::monitor::event::{Rejection, WithdrawalEvent, classify};
@@ -97,16 +98,21 @@ pub(super) struct EventRejected<'a> {
 }
 
 impl EventRejected<'_> {
-    pub(super) fn emit(self, observer: &dyn EngineObserver) {
+    /// Counts the rejection and logs one line for it unless `log` refuses (the next line
+    /// written then says how many were suppressed).
+    pub(super) fn emit(self, observer: &dyn EngineObserver, log: &LogLimiter) {
         let reason = self.rejection.reason();
-        info!(
-            message = "event rejected",
-            index = self.index,
-            event_id = %self.event_id,
-            field = self.rejection.field.name(),
-            reason = reason.as_str(),
-            detail = %self.rejection.detail
-        );
+        if let Some(suppressed) = log.admit() {
+            info!(
+                message = "event rejected",
+                index = self.index,
+                event_id = %self.event_id,
+                field = self.rejection.field.name(),
+                reason = reason.as_str(),
+                detail = %self.rejection.detail,
+                suppressed
+            );
+        }
         observer.on_event_rejected(reason);
     }
 }

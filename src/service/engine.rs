@@ -9,6 +9,7 @@ use super::alert_hub::AlertHub;
 use super::checkpoint::CheckpointPolicy;
 use super::clock::{SystemClock, WallClock};
 use super::emit::{CalendarLoaded, EventRejected, ReserveRejected, StateRebuilt};
+use super::log_limit::{LogLimiter, SystemTicker};
 use super::sequencer::{COMMAND_QUEUE, Command, run_sequencer};
 use super::{
     EngineError, EngineObserver, IngestCounts, NoObserver, PublishedProjection, StoreHealth, lock,
@@ -45,6 +46,8 @@ pub(super) struct Inner {
     pub(super) rails: watch::Sender<RailsNow>,
     /// Whether the store takes writes, set by the sequencer.
     pub(super) store_health: watch::Sender<StoreHealth>,
+    /// Rate limit of the "event rejected" log lines (`access.error_log_lines_per_second`).
+    pub(super) rejection_log: LogLimiter,
 }
 
 /// The monitor engine; cheap to clone.
@@ -191,6 +194,10 @@ impl Engine {
             clock,
             rails: watch::Sender::new(rails),
             store_health: watch::Sender::new(StoreHealth::Writable),
+            rejection_log: LogLimiter::new(
+                config.access.error_log_lines_per_second,
+                Arc::new(SystemTicker::default()),
+            ),
             config,
         });
         let max_group = inner.config.monitor.group_commit_max_events as usize;
@@ -257,7 +264,7 @@ impl Engine {
             event_id,
             rejection,
         }
-        .emit(self.inner.observer.as_ref());
+        .emit(self.inner.observer.as_ref(), &self.inner.rejection_log);
     }
 
     /// Reports a reserve position rejected before it reached the engine (e.g. while

@@ -30,6 +30,7 @@ mod clock;
 mod emit;
 mod engine;
 pub mod ingest;
+pub mod log_limit;
 mod observer;
 mod projector;
 mod sequencer;
