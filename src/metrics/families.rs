@@ -210,7 +210,7 @@ families! {
     alerts_firing: IntGaugeVec = ("sentinel_alerts_firing",
         "1 while the service's alert of that rule and severity fires.", ["rule", "severity"], &[]);
     store_size_bytes: IntGauge = ("sentinel_store_size_bytes",
-        "Size of the durable event store on disk, bytes.", [], &[]);
+        "Size of the event log's active segment on disk, bytes (earlier segments and snapshots not counted).", [], &[]);
     store_events: IntGauge = ("sentinel_store_events",
         "Events held in the durable store.", [], &[]);
     store_last_fsync_timestamp_seconds: Gauge = ("sentinel_store_last_fsync_timestamp_seconds",

@@ -556,7 +556,7 @@ impl EventStore {
         self.events
     }
 
-    /// Size of the log file as committed, bytes.
+    /// Size of the active segment as committed, bytes (earlier segments are not counted).
     pub fn size_bytes(&self) -> u64 {
         self.durable_len
     }
