@@ -190,8 +190,6 @@ pub struct MonitorState {
     version: u64,
     /// Tallies of the latest [`KEPT_WINDOWS`] windows any event fell in, by opening (Unix ms).
     windows: BTreeMap<i64, WindowTally>,
-    /// Latest event time seen, Unix ms.
-    latest_event_at_unix_ms: Option<i64>,
     reserve: ReservePosition,
 }
 
@@ -238,7 +236,6 @@ impl MonitorState {
             events_total: 0,
             version: 0,
             windows: BTreeMap::new(),
-            latest_event_at_unix_ms: None,
             reserve,
         }
     }
@@ -308,7 +305,6 @@ impl MonitorState {
         self.events_total += 1;
         self.version += 1;
         let at = event.occurred_at_unix_ms;
-        self.latest_event_at_unix_ms = Some(self.latest_event_at_unix_ms.map_or(at, |l| l.max(at)));
         if let Some(opens) = self.calendar.window_containing(at) {
             let hours = self.calendar.window_hours(opens);
             let window = self
@@ -345,7 +341,7 @@ impl MonitorState {
 
     /// Event time of the latest event applied, Unix ms; `None` before the first.
     pub fn latest_event_at_unix_ms(&self) -> Option<i64> {
-        self.latest_event_at_unix_ms
+        self.seen.latest_ms()
     }
 
     /// The live snapshot at wall clock `now_unix_ms`: while the rails are closed, the
@@ -375,7 +371,7 @@ impl MonitorState {
             .last_key_value()
             .map(|(&opens, w)| WindowTally {
                 closed: self
-                    .latest_event_at_unix_ms
+                    .latest_event_at_unix_ms()
                     .is_some_and(|at| at >= self.calendar.closes_at(opens)),
                 ..w.clone()
             });
@@ -421,7 +417,7 @@ impl MonitorState {
         StateSnapshot {
             events_total: self.events_total,
             version: self.version,
-            latest_event_at_unix_ms: self.latest_event_at_unix_ms,
+            latest_event_at_unix_ms: self.seen.latest_ms(),
             reserve: self.reserve.clone(),
             windows: self.windows.values().cloned().collect(),
             recent_ids: self.sorted_recent_ids(),
@@ -445,7 +441,6 @@ impl MonitorState {
     pub fn restore(&mut self, snapshot: StateSnapshot) {
         self.events_total = snapshot.events_total;
         self.version = snapshot.version;
-        self.latest_event_at_unix_ms = snapshot.latest_event_at_unix_ms;
         self.reserve = snapshot.reserve;
         self.windows = snapshot
             .windows
@@ -462,7 +457,7 @@ impl MonitorState {
     /// Opening of the latest window (with events) that a later event has closed, Unix ms:
     /// when it changes, a window's tallies are final and a snapshot is worth taking.
     pub fn latest_closed_window(&self) -> Option<i64> {
-        let latest = self.latest_event_at_unix_ms?;
+        let latest = self.seen.latest_ms()?;
         self.windows
             .keys()
             .rev()

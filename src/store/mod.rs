@@ -315,12 +315,11 @@ fn replay_from_snapshots(
         .map_or(&[][..], |_| &listing.snapshots[..]);
     for &first_event in candidates.iter().rev() {
         let name = snapshot_file_name(first_event);
+        if first_event < oldest_segment {
+            skipped.push(format!("{name}: the segments after it were removed"));
+            continue;
+        }
         let mut loaded = match read_snapshot(io, &dir.join(&name)) {
-            Ok(loaded) if first_event < oldest_segment => {
-                skipped.push(format!("{name}: the segments after it were removed"));
-                drop(loaded);
-                continue;
-            }
             Ok(loaded) => loaded,
             Err(reason) if reason == snapshot::THINNED => continue,
             Err(reason) => {
@@ -494,9 +493,6 @@ impl EventStore {
         drop_empty_stray_segment(io.as_ref(), dir, &mut listing).map_err(dir_io)?;
         if listing.segments.is_empty() {
             listing.segments.push(0);
-        }
-        if listing.segments[0] != 0 && options.settings_fingerprint.is_none() {
-            return Err(no_base(dir, &listing, &[]));
         }
         let active_first = *listing.segments.last().unwrap_or(&0);
         let path = dir.join(segment_file_name(active_first));
