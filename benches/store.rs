@@ -132,11 +132,12 @@ fn main() {
     let mut policy =
         CheckpointPolicy::new(u64::from(config.monitor.snapshot_every_events), 0, None);
     println!(
-        "week | events in log | RSS MiB | ids remembered | data dir MiB | restart s (tail events)"
+        "week | events in log | RSS MiB | ids remembered | data dir MiB | slowest checkpoint s | restart s (tail events)"
     );
     let started = Instant::now();
     for week in 0..weeks {
         let events: Vec<_> = (0..per_week).map(|i| event(week, i, per_week)).collect();
+        let mut slowest_checkpoint_s = 0.0_f64;
         for chunk in events.chunks(GROUP) {
             commit_group(&mut store, &live, &[Request::Events(chunk)]).expect("commit");
             let state = live.lock().unwrap();
@@ -145,14 +146,16 @@ fn main() {
                 policy.taken(store.len(), closed);
                 let snapshot = state.snapshot();
                 drop(state);
+                let started = Instant::now();
                 store.checkpoint(&snapshot).expect("checkpoint");
+                slowest_checkpoint_s = slowest_checkpoint_s.max(started.elapsed().as_secs_f64());
             }
         }
         let remembered = live.lock().unwrap().remembered_ids();
         let (seconds, tail, total) = restart(dir.path(), &config);
         assert_eq!(total, store.len(), "the restart counts every event once");
         println!(
-            "{:>4} | {:>13} | {:>7.0} | {:>14} | {:>12.0} | {seconds:.2} ({tail})",
+            "{:>4} | {:>13} | {:>7.0} | {:>14} | {:>12.0} | {slowest_checkpoint_s:>20.2} | {seconds:.2} ({tail})",
             week + 1,
             store.len(),
             rss_mib(),

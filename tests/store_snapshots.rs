@@ -4,12 +4,14 @@
 //! older one or the whole log; retention removes old segments and the log still opens
 //! and verifies; an id beyond the horizon is new again in the state and in the replay.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use sentinel::config::WindowConfig;
 use sentinel::model::window::WeekendWindow;
 use sentinel::monitor::calendar::WindowCalendar;
+use sentinel::monitor::dedup::{IdFingerprint, RecentIds};
 use sentinel::monitor::event::{Cohort, EventKind, WithdrawalEvent};
 use sentinel::monitor::state::{Applied, MonitorState, ReservePosition};
 use sentinel::service::ingest::{Request, commit_group};
@@ -143,14 +145,19 @@ fn a_restart_reads_the_newest_snapshot_and_the_tail_and_rebuilds_the_whole_state
     assert_eq!(rebuilt.inputs(), live.inputs());
     let mut reinserted = state(500_000);
     let mut snapshot = recovered.snapshot.clone().unwrap();
-    snapshot.recent_ids = recovered
-        .ids
-        .entries()
-        .map(|(id, at)| (id.to_owned(), at))
+    let tail_ids: HashSet<IdFingerprint> = recovered
+        .events
+        .iter()
+        .map(|e| IdFingerprint::of(&e.event_id))
         .collect();
-    snapshot
-        .recent_ids
-        .retain(|(id, _)| !recovered.events.iter().any(|e| &e.event_id == id));
+    snapshot.recent_ids = RecentIds::restore(
+        recovered.ids.horizon_ms(),
+        recovered.ids.latest_ms(),
+        recovered
+            .ids
+            .entries()
+            .filter(|(id, _)| !tail_ids.contains(id)),
+    );
     reinserted.restore(snapshot);
     for e in &recovered.events {
         assert_eq!(reinserted.apply(e), Applied::Accepted);

@@ -399,16 +399,21 @@ pub struct StateSnapshot {
     pub events_total: u64,
     /// State version.
     pub version: u64,
-    /// Latest event time seen, Unix ms.
-    pub latest_event_at_unix_ms: Option<i64>,
     /// The reserve.
     pub reserve: ReservePosition,
     /// Tallies of the kept windows, oldest first.
     pub windows: Vec<WindowTally>,
     /// Ids remembered for duplicate detection, with their event times (Unix ms).
-    pub recent_ids: Vec<(String, i64)>,
+    pub recent_ids: RecentIds,
     /// [`MonitorState::settings_fingerprint`] of the state it was taken from.
     pub settings_fingerprint: u32,
+}
+
+impl StateSnapshot {
+    /// Latest event time seen, Unix ms (the id set's).
+    pub fn latest_event_at_unix_ms(&self) -> Option<i64> {
+        self.recent_ids.latest_ms()
+    }
 }
 
 impl MonitorState {
@@ -417,23 +422,11 @@ impl MonitorState {
         StateSnapshot {
             events_total: self.events_total,
             version: self.version,
-            latest_event_at_unix_ms: self.seen.latest_ms(),
             reserve: self.reserve.clone(),
             windows: self.windows.values().cloned().collect(),
-            recent_ids: self.sorted_recent_ids(),
+            recent_ids: self.seen.clone(),
             settings_fingerprint: self.settings_fingerprint(),
         }
-    }
-
-    /// Ids inside the dedup horizon by (event time, id): the same bytes for the same state.
-    fn sorted_recent_ids(&self) -> Vec<(String, i64)> {
-        let mut ids: Vec<(String, i64)> = self
-            .seen
-            .entries()
-            .map(|(id, at)| (id.to_owned(), at))
-            .collect();
-        ids.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-        ids
     }
 
     /// Replaces everything but the settings with `snapshot` (taken under the same
@@ -447,11 +440,7 @@ impl MonitorState {
             .into_iter()
             .map(|w| (w.opens_at_unix_ms, w))
             .collect();
-        self.seen = RecentIds::restore(
-            self.seen.horizon_ms(),
-            snapshot.latest_event_at_unix_ms,
-            snapshot.recent_ids,
-        );
+        self.seen = snapshot.recent_ids.with_horizon_ms(self.seen.horizon_ms());
     }
 
     /// Opening of the latest window (with events) that a later event has closed, Unix ms:

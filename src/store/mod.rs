@@ -333,11 +333,8 @@ fn replay_from_snapshots(
         }
         let base = ReplayBase {
             base_event: first_event,
-            ids: RecentIds::restore(
-                options.dedup_horizon_ms,
-                loaded.state.latest_event_at_unix_ms,
-                std::mem::take(&mut loaded.state.recent_ids),
-            ),
+            ids: std::mem::take(&mut loaded.state.recent_ids)
+                .with_horizon_ms(options.dedup_horizon_ms),
             state_version: loaded.state.version,
         };
         let chain = replay_chain(io, dir, &listing.segments, base)?;
@@ -666,7 +663,7 @@ impl EventStore {
             removed_files: Vec::new(),
             retention_error: None,
         };
-        if let Some(latest) = state.latest_event_at_unix_ms {
+        if let Some(latest) = state.latest_event_at_unix_ms() {
             let cutoff = latest.saturating_sub(self.options.retention_ms);
             let retained = self
                 .remove_expired(cutoff, &mut checkpoint.removed_files)

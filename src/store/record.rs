@@ -196,13 +196,21 @@ pub struct SnapshotRecord {
     /// Tallies of the kept windows, oldest first.
     #[prost(message, repeated, tag = "7")]
     pub windows: Vec<WindowRecord>,
-    /// Ids inside the dedup horizon.
+    /// Format 1 only: ids inside the dedup horizon, in full (format 2 writes
+    /// `recent_entries`; a format-1 snapshot is still read, its ids fingerprinted).
     #[prost(string, repeated, tag = "8")]
     pub recent_ids: Vec<String>,
-    /// Their event times, Unix ms (same order).
+    /// Format 1 only: their event times, Unix ms (same order).
     #[prost(int64, repeated, tag = "9")]
     pub recent_times_unix_ms: Vec<i64>,
+    /// Format 2: the ids inside the dedup horizon, [`RECENT_ENTRY_BYTES`] each: the
+    /// 16-byte id fingerprint, then the event time (Unix ms, i64 LE).
+    #[prost(bytes = "vec", tag = "10")]
+    pub recent_entries: Vec<u8>,
 }
+
+/// Bytes of one entry of [`SnapshotRecord::recent_entries`].
+pub const RECENT_ENTRY_BYTES: usize = 24;
 
 /// One window's tallies. IDR minor-unit sums are u128 in memory, stored as low and high
 /// 64-bit halves.

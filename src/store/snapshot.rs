@@ -18,7 +18,10 @@ use prost::Message;
 
 use super::frame::{FRAME_HEADER_LEN, HEADER_LEN, checked_header, encode_frame};
 use super::io::StoreIo;
-use super::record::{ReserveRecord, SnapshotMeta, SnapshotRecord, WindowRecord};
+use super::record::{
+    RECENT_ENTRY_BYTES, ReserveRecord, SnapshotMeta, SnapshotRecord, WindowRecord,
+};
+use crate::monitor::dedup::{FINGERPRINT_BYTES, IdFingerprint, RecentIds};
 use crate::monitor::state::StateSnapshot;
 
 /// Why a thinned snapshot is not read: an older snapshot keeps only its leading meta
@@ -29,8 +32,10 @@ pub const FULL_SNAPSHOTS_KEPT: usize = 2;
 
 /// First 8 bytes of a snapshot file.
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"SNTLSNP\0";
-/// Version of the snapshot format.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// Version of the snapshot format written: 2 stores the dedup ids as fingerprints.
+pub const SNAPSHOT_VERSION: u32 = 2;
+/// Older formats still read: 1 stored the ids in full.
+const READABLE_VERSIONS: [u32; 2] = [1, SNAPSHOT_VERSION];
 
 /// The file name of the snapshot taken after `first_event` events.
 pub fn snapshot_file_name(first_event: u64) -> String {
@@ -45,6 +50,14 @@ pub fn parse_snapshot_file_name(name: &str) -> Option<u64> {
 
 fn header() -> [u8; HEADER_LEN as usize] {
     checked_header(SNAPSHOT_MAGIC, SNAPSHOT_VERSION)
+}
+
+/// Whether `bytes` start with the header of a format this build reads.
+fn readable_header(bytes: &[u8]) -> bool {
+    let header = &bytes[..HEADER_LEN as usize];
+    READABLE_VERSIONS
+        .iter()
+        .any(|&version| header == checked_header(SNAPSHOT_MAGIC, version))
 }
 
 /// A snapshot as read back.
@@ -66,7 +79,7 @@ pub fn write_snapshot(
 ) -> io::Result<PathBuf> {
     let meta = SnapshotMeta {
         first_event,
-        latest_event_at_unix_ms: state.latest_event_at_unix_ms,
+        latest_event_at_unix_ms: state.latest_event_at_unix_ms(),
         settings_fingerprint: state.settings_fingerprint,
     };
     let payload = SnapshotRecord::of(first_event, state).encode_to_vec();
@@ -141,7 +154,7 @@ pub fn thin_snapshot(io: &dyn StoreIo, dir: &Path, path: &Path) -> io::Result<bo
 const META_READ_BYTES: u64 = 4_096;
 
 fn checked_meta(bytes: &[u8]) -> Result<(SnapshotMeta, &[u8]), String> {
-    if bytes.len() < HEADER_LEN as usize || bytes[..HEADER_LEN as usize] != header() {
+    if bytes.len() < HEADER_LEN as usize || !readable_header(bytes) {
         return Err("bad or missing snapshot header".to_owned());
     }
     let (payload, rest) = checked_frame(&bytes[HEADER_LEN as usize..])?;
@@ -185,44 +198,152 @@ fn read_all(io: &dyn StoreIo, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 }
 
 impl SnapshotRecord {
-    /// The record of `state` after `first_event` events.
+    /// The record of `state` after `first_event` events (format 2).
     pub fn of(first_event: u64, state: &StateSnapshot) -> Self {
-        let (recent_ids, recent_times) = state.recent_ids.iter().cloned().unzip();
+        let mut recent_entries = Vec::with_capacity(state.recent_ids.len() * RECENT_ENTRY_BYTES);
+        for (id, at) in state.recent_ids.entries() {
+            recent_entries.extend_from_slice(&id.to_bytes());
+            recent_entries.extend_from_slice(&at.to_le_bytes());
+        }
         Self {
             first_event,
             state_version: state.version,
             settings_fingerprint: state.settings_fingerprint,
             events_total: state.events_total,
-            latest_event_at_unix_ms: state.latest_event_at_unix_ms,
+            latest_event_at_unix_ms: state.latest_event_at_unix_ms(),
             reserve: Some(ReserveRecord::of(&state.reserve)),
             windows: state.windows.iter().map(WindowRecord::of).collect(),
-            recent_ids,
-            recent_times_unix_ms: recent_times,
+            recent_ids: Vec::new(),
+            recent_times_unix_ms: Vec::new(),
+            recent_entries,
         }
     }
 
-    /// The state, or why the record is not one.
+    /// The state, or why the record is not one. Its id set never forgets until the
+    /// reader sets its horizon ([`RecentIds::with_horizon_ms`]).
     pub fn into_state(self) -> Result<StateSnapshot, String> {
-        if self.recent_ids.len() != self.recent_times_unix_ms.len() {
-            return Err("recent ids and their times differ in number".to_owned());
-        }
+        let recent_ids = self.recent_id_set()?;
         let reserve = self.reserve.ok_or("no reserve position")?.into_reserve();
         Ok(StateSnapshot {
             events_total: self.events_total,
             version: self.state_version,
-            latest_event_at_unix_ms: self.latest_event_at_unix_ms,
             reserve,
             windows: self
                 .windows
                 .into_iter()
                 .map(WindowRecord::into_tally)
                 .collect::<Result<_, _>>()?,
-            recent_ids: self
-                .recent_ids
-                .into_iter()
-                .zip(self.recent_times_unix_ms)
-                .collect(),
+            recent_ids,
             settings_fingerprint: self.settings_fingerprint,
         })
+    }
+
+    /// The dedup ids of either format.
+    fn recent_id_set(&self) -> Result<RecentIds, String> {
+        if self.recent_ids.len() != self.recent_times_unix_ms.len() {
+            return Err("recent ids and their times differ in number".to_owned());
+        }
+        if !self.recent_entries.len().is_multiple_of(RECENT_ENTRY_BYTES) {
+            return Err(format!(
+                "recent entries of {} bytes are not whole {RECENT_ENTRY_BYTES}-byte entries",
+                self.recent_entries.len()
+            ));
+        }
+        let format_1 = self
+            .recent_ids
+            .iter()
+            .zip(&self.recent_times_unix_ms)
+            .map(|(id, &at)| (IdFingerprint::of(id), at));
+        let format_2 = self
+            .recent_entries
+            .chunks_exact(RECENT_ENTRY_BYTES)
+            .map(decode_entry);
+        let latest = self.latest_event_at_unix_ms;
+        Ok(RecentIds::restore(
+            i64::MAX,
+            latest,
+            format_1.chain(format_2),
+        ))
+    }
+}
+
+/// One [`RECENT_ENTRY_BYTES`]-byte entry: fingerprint, then event time (i64 LE).
+fn decode_entry(entry: &[u8]) -> (IdFingerprint, i64) {
+    let mut id = [0u8; FINGERPRINT_BYTES];
+    id.copy_from_slice(&entry[..FINGERPRINT_BYTES]);
+    let mut at = [0u8; 8];
+    at.copy_from_slice(&entry[FINGERPRINT_BYTES..]);
+    (IdFingerprint::from_bytes(id), i64::from_le_bytes(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitor::state::ReservePosition;
+    use crate::store::io::FsIo;
+
+    const DAY_MS: i64 = 86_400_000;
+
+    fn state_with_ids(ids: &[(&str, i64)]) -> StateSnapshot {
+        let mut recent_ids = RecentIds::new(i64::MAX);
+        for &(id, at) in ids {
+            assert!(recent_ids.insert(id, at));
+        }
+        StateSnapshot {
+            events_total: ids.len() as u64,
+            version: ids.len() as u64,
+            reserve: ReservePosition::immediate(7),
+            windows: Vec::new(),
+            recent_ids,
+            settings_fingerprint: 9,
+        }
+    }
+
+    #[test]
+    fn a_snapshot_reads_back_the_state_it_was_written_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_ids(&[("a", 1), ("b", DAY_MS), ("c", 2 * DAY_MS)]);
+        let path = write_snapshot(&FsIo, dir.path(), 3, &state).unwrap();
+        let loaded = read_snapshot(&FsIo, &path).unwrap();
+        assert_eq!(loaded.first_event, 3);
+        assert_eq!(loaded.state, state);
+        assert_eq!(loaded.state.latest_event_at_unix_ms(), Some(2 * DAY_MS));
+    }
+
+    #[test]
+    fn a_format_1_snapshot_with_ids_in_full_is_still_read() {
+        let state = state_with_ids(&[("wd-1", 10), ("wd-2", 20)]);
+        let mut record = SnapshotRecord::of(2, &state);
+        record.recent_entries.clear();
+        record.recent_ids = vec!["wd-1".into(), "wd-2".into()];
+        record.recent_times_unix_ms = vec![10, 20];
+        let meta = SnapshotMeta {
+            first_event: 2,
+            latest_event_at_unix_ms: Some(20),
+            settings_fingerprint: 9,
+        };
+        let mut bytes = checked_header(SNAPSHOT_MAGIC, 1).to_vec();
+        encode_frame(&meta.encode_to_vec(), &mut bytes);
+        encode_frame(&record.encode_to_vec(), &mut bytes);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(snapshot_file_name(2));
+        std::fs::write(&path, bytes).unwrap();
+        let loaded = read_snapshot(&FsIo, &path).unwrap();
+        assert_eq!(loaded.state, state);
+        assert!(loaded.state.recent_ids.contains("wd-2"));
+    }
+
+    #[test]
+    fn an_unknown_format_or_a_ragged_id_table_is_refused() {
+        let state = state_with_ids(&[("a", 1)]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_snapshot(&FsIo, dir.path(), 1, &state).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[..HEADER_LEN as usize].copy_from_slice(&checked_header(SNAPSHOT_MAGIC, 3));
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(read_snapshot(&FsIo, &path).unwrap_err().contains("header"));
+        let mut record = SnapshotRecord::of(1, &state);
+        record.recent_entries.pop();
+        assert!(record.into_state().unwrap_err().contains("24-byte entries"));
     }
 }
