@@ -67,7 +67,12 @@ fn severe_weekends_are_paged_hours_before_the_10_percent_reserve_runs_out() {
         opens_at_unix_ms: OPENS_MS,
     };
     let thresholds = AlertThresholds::from_config(&config.monitor);
-    let timelines = replay_many(&projector, thresholds, &model, &state, plan);
+    let replayed = std::sync::atomic::AtomicU64::new(0);
+    let count = || {
+        replayed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let timelines = replay_many(&projector, thresholds, &model, &state, plan, &count);
+    assert_eq!(replayed.into_inner(), 12, "one call per weekend");
     let breaching: Vec<&Timeline> = timelines
         .iter()
         .filter(|t| t.breach_hour.is_some())

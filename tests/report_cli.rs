@@ -264,32 +264,56 @@ fn the_charted_backtest_exceptions_add_up_to_the_reported_count() {
     assert!(series.windows(2).all(|w| w[1] >= w[0] && w[1] - w[0] <= 1));
 }
 
+/// What `sentinel <args>` drew on a pseudo-terminal (stdout discarded): `script`
+/// (util-linux) gives the command a terminal and copies what it drew.
+fn drawn_on_a_terminal(args: &str) -> String {
+    let bin = env!("CARGO_BIN_EXE_sentinel");
+    let command = format!("{bin} {args} >/dev/null");
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .output()
+        .expect("script (util-linux) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn progress_is_drawn_on_a_terminal_and_quiet_hides_it() {
-    let bin = env!("CARGO_BIN_EXE_sentinel");
-    let on_tty = |extra: &str| {
-        // `script` (util-linux) gives the command a pseudo-terminal and copies what it drew.
-        let command = format!("{bin} simulate --paths 100000 --scenario severe {extra} >/dev/null");
-        let out = Command::new("script")
-            .args(["-q", "-e", "-c", &command, "/dev/null"])
-            .output()
-            .expect("script (util-linux) runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let drawn = on_tty("");
+    let simulate = "simulate --paths 100000 --scenario severe";
+    let drawn = drawn_on_a_terminal(simulate);
     assert!(
         drawn.contains("simulating the"),
         "no progress bar on a terminal: {drawn:?}"
     );
-    let quiet = on_tty("--quiet");
+    let quiet = drawn_on_a_terminal(&format!("{simulate} --quiet"));
     assert!(
         !quiet.contains("simulating the"),
         "--quiet drew a bar: {quiet:?}"
+    );
+}
+
+#[test]
+fn the_alert_backtest_counts_weekends_on_a_terminal_only() {
+    let backtest = "backtest-alerts --weekends 10 --projection-paths 200";
+    let drawn = drawn_on_a_terminal(backtest);
+    assert!(
+        drawn.contains("/30 replaying the") && drawn.contains("severe weekends"),
+        "no weekend count on a terminal: {drawn:?}"
+    );
+    let quiet = drawn_on_a_terminal(&format!("{backtest} --quiet"));
+    assert!(
+        !quiet.contains("replaying"),
+        "--quiet drew a bar: {quiet:?}"
+    );
+    let piped = run_ok(sentinel().args(backtest.split(' ')));
+    assert!(
+        piped.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
     );
 }
 

@@ -1,5 +1,6 @@
-//! The progress bar of long runs (`simulate`, `report`): drawn on stderr only when stderr
-//! is a terminal and `--quiet` is not given; hidden otherwise, so pipes and logs stay clean.
+//! The progress bar of long runs (`simulate`, `report`, `backtest-alerts`): drawn on
+//! stderr only when stderr is a terminal and `--quiet` is not given; hidden otherwise, so
+//! pipes and logs stay clean.
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -36,6 +37,23 @@ impl Progress {
     /// A step outside the batch run (e.g. drawing the charts).
     pub fn message(&self, text: &'static str) {
         self.bar.set_message(text);
+    }
+
+    /// Counts `total` steps from zero under `label` (e.g. weekends replayed).
+    pub fn count_to(&self, total: u64, label: String) {
+        self.bar.set_length(total);
+        self.bar.set_position(0);
+        self.bar.set_message(label);
+    }
+
+    /// One more step of the count.
+    pub fn step(&self) {
+        self.bar.inc(1);
+    }
+
+    /// Sets the message without moving the count.
+    pub fn relabel(&self, label: String) {
+        self.bar.set_message(label);
     }
 
     /// Removes the bar from the terminal.

@@ -18,6 +18,7 @@ use sentinel::monitor::replay::{
 use sentinel::monitor::state::{MonitorState, ReservePosition};
 use sentinel::monitor::synthetic::SyntheticWeekend;
 
+use super::progress::Progress;
 use super::tables::hours;
 use super::{BacktestArgs, ReplayArgs, load_config};
 
@@ -130,11 +131,27 @@ pub(super) fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
         config.monitor.initial_reserve_idr as f64 / 1e9,
         args.projection_paths
     );
+    let progress = Progress::new(args.quiet);
+    let scenarios = ScenarioName::ALL.len() as u64;
+    progress.count_to(
+        args.weekends.saturating_mul(scenarios),
+        "replaying weekends".to_owned(),
+    );
     for name in ScenarioName::ALL {
+        progress.relabel(format!("replaying the {name} weekends"));
         let model = model(&config, &rig.users, name)?;
-        let timelines = replay_many(&rig.projector, rig.thresholds, &model, &rig.state, plan);
+        let step = || progress.step();
+        let timelines = replay_many(
+            &rig.projector,
+            rig.thresholds,
+            &model,
+            &rig.state,
+            plan,
+            &step,
+        );
         report.push_str(&render_scenario(name, &timelines, &config)?);
     }
+    progress.finish();
     print!("{report}");
     if let Some(path) = &args.out {
         std::fs::write(path, &report)

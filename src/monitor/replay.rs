@@ -99,13 +99,15 @@ pub struct BacktestPlan {
     pub opens_at_unix_ms: i64,
 }
 
-/// Replays `plan.weekends` synthetic weekends of `model` in parallel.
+/// Replays `plan.weekends` synthetic weekends of `model` in parallel, calling
+/// `weekend_done` once after each weekend (in any order; for a progress bar).
 pub fn replay_many(
     projector: &Projector,
     thresholds: AlertThresholds,
     model: &ConditionalModel,
     fresh_state: &MonitorState,
     plan: BacktestPlan,
+    weekend_done: &(dyn Fn() + Sync),
 ) -> Vec<Timeline> {
     (0..plan.weekends)
         .into_par_iter()
@@ -116,13 +118,15 @@ pub fn replay_many(
                 retail_event_idr: plan.retail_event_idr,
             };
             let events = weekend.events(model);
-            replay(
+            let timeline = replay(
                 projector,
                 thresholds,
                 fresh_state.clone(),
                 &events,
                 plan.opens_at_unix_ms,
-            )
+            );
+            weekend_done();
+            timeline
         })
         .collect()
 }
