@@ -209,6 +209,17 @@ fn check_summary(dom: &Html, report: &Value) {
         .as_str()
         .unwrap();
     assert!(summary.contains(&format!("luna: {verdict}")), "{summary}");
+    let sheet_reserve = report["solvency"]["firm"]["fiat_reserve_idr"]
+        .as_f64()
+        .unwrap();
+    let expected = format!(
+        "With the reserve at the 10.00% rule of thumb ({})",
+        idr(sheet_reserve)
+    );
+    assert!(
+        summary.contains(&expected),
+        "the verdicts name the reserve they hold: {expected} not in {summary}"
+    );
     assert!(
         summary.contains("Named limitations") && summary.contains("time-of-day"),
         "{summary}"

@@ -4,6 +4,7 @@
 use super::ReportData;
 use super::money::{idr, idr_usd, pct};
 use super::series::NAMED_LIMITATIONS;
+use crate::model::solvency::ReserveBasis;
 
 /// The board summary: paragraphs of plain text and the named limitations.
 #[derive(Debug, Clone)]
@@ -92,7 +93,9 @@ fn rule_of_thumb(data: &ReportData) -> String {
     )
 }
 
-/// The solvency and liquidity verdicts of the stressed balance sheets.
+/// The solvency and liquidity verdicts of the stressed balance sheets, naming the reserve
+/// they hold (the rule of thumb by default, so they can differ from the recommendation's
+/// liquidity verdict).
 fn verdicts(data: &ReportData) -> String {
     let book = &data.report.solvency;
     let each: Vec<String> = book
@@ -107,8 +110,19 @@ fn verdicts(data: &ReportData) -> String {
             )
         })
         .collect();
+    let reserve = match book.reserve_basis {
+        ReserveBasis::RuleOfThumb => format!(
+            "the {} rule of thumb ({}) rather than the recommendation",
+            pct(data.config.reserve.rule_of_thumb_share),
+            idr(book.firm.fiat_reserve_idr)
+        ),
+        ReserveBasis::Recommended => {
+            format!("the recommendation ({})", idr(book.firm.fiat_reserve_idr))
+        }
+    };
     format!(
-        "Verdicts of the stressed balance sheet against the OJK equity floor of {}: {}.",
+        "With the reserve at {reserve}, the stressed balance sheets give, against the OJK \
+         equity floor of {}: {}.",
         idr(book.firm.ojk_floor_idr),
         each.join("; ")
     )
