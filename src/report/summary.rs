@@ -4,6 +4,7 @@
 use super::ReportData;
 use super::money::{idr, idr_usd, pct};
 use super::series::NAMED_LIMITATIONS;
+use crate::batch::report::SolvencyBook;
 use crate::model::solvency::ReserveBasis;
 
 /// The board summary: paragraphs of plain text and the named limitations.
@@ -116,9 +117,7 @@ fn verdicts(data: &ReportData) -> String {
             pct(data.config.reserve.rule_of_thumb_share),
             idr(book.firm.fiat_reserve_idr)
         ),
-        ReserveBasis::Recommended => {
-            format!("the recommendation ({})", idr(book.firm.fiat_reserve_idr))
-        }
+        ReserveBasis::Recommended => sheet_reserve(book),
     };
     format!(
         "With the reserve at {reserve}, the stressed balance sheets give, against the OJK \
@@ -126,4 +125,14 @@ fn verdicts(data: &ReportData) -> String {
         idr(book.firm.ojk_floor_idr),
         each.join("; ")
     )
+}
+
+/// The reserve the stressed balance sheets hold, for titles: "the rule of thumb
+/// (Rp 79.5 bn)" or "the recommendation (Rp 326.8 bn)".
+pub(super) fn sheet_reserve(book: &SolvencyBook) -> String {
+    let basis = match book.reserve_basis {
+        ReserveBasis::RuleOfThumb => "the rule of thumb",
+        ReserveBasis::Recommended => "the recommendation",
+    };
+    format!("{basis} ({})", idr(book.firm.fiat_reserve_idr))
 }

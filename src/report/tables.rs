@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::model::liquidity::LiquidityView;
 use crate::model::mc_error::Interval95;
 use crate::model::var::{Backtest, VarLevels};
+use crate::report::summary::sheet_reserve;
 
 /// What a column holds, which fixes its CSV unit suffix and its HTML form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -396,7 +397,10 @@ fn solvency_verdicts(r: &BatchReport) -> Table {
         .collect();
     Table {
         stem: "solvency",
-        title: "Stressed balance sheet: both verdicts per stress scenario".to_owned(),
+        title: format!(
+            "Stressed balance sheet: both verdicts per stress scenario, reserve at {}",
+            sheet_reserve(&r.solvency)
+        ),
         columns: vec![
             col("scenario", "scenario", Kind::Text),
             col("equity_before", "equity before", Kind::Idr),
@@ -435,7 +439,10 @@ fn solvency_waterfall(r: &BatchReport) -> Table {
         .collect();
     Table {
         stem: "solvency_waterfall",
-        title: "Solvency waterfall steps".to_owned(),
+        title: format!(
+            "Solvency waterfall steps, reserve at {}",
+            sheet_reserve(&r.solvency)
+        ),
         columns: vec![
             col("scenario", "scenario", Kind::Text),
             col("step", "step", Kind::Text),

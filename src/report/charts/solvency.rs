@@ -8,6 +8,7 @@ use super::{Chart, DrawResult, Drawn, MARKERS, bar, bn, category_panel, hline, l
 use crate::model::liquidity::LiquidityView;
 use crate::report::ReportData;
 use crate::report::money::{idr, pct};
+use crate::report::summary::sheet_reserve;
 
 /// Coverage ratio and p99 gap of the recommended layers and of the rule of thumb.
 pub(crate) struct LiquidityChart<'a>(pub &'a ReportData<'a>);
@@ -130,9 +131,12 @@ impl Chart for WaterfallChart<'_> {
     }
 
     fn title(&self) -> String {
+        let book = &self.0.report.solvency;
         format!(
-            "Solvency waterfall per stress scenario against the OJK equity floor of {}",
-            idr(self.0.report.solvency.firm.ojk_floor_idr)
+            "Solvency waterfall per stress scenario, reserve at {}, against the OJK equity \
+             floor of {}",
+            sheet_reserve(book),
+            idr(book.firm.ojk_floor_idr)
         )
     }
 
