@@ -403,7 +403,7 @@ pub struct StateSnapshot {
     pub reserve: ReservePosition,
     /// Tallies of the kept windows, oldest first.
     pub windows: Vec<WindowTally>,
-    /// Ids remembered for duplicate detection, with their event times (Unix ms).
+    /// Ids remembered for duplicate detection (as fingerprints), with their event times.
     pub recent_ids: RecentIds,
     /// [`MonitorState::settings_fingerprint`] of the state it was taken from.
     pub settings_fingerprint: u32,
