@@ -236,9 +236,20 @@ async fn alerts_resolve_when_the_clock_passes_the_reopening() {
     assert_eq!(sample(&m.metrics, "sentinel_rails_closed"), Some(1.0));
     assert!(family_sum(&m.metrics, "sentinel_alerts_firing") >= 1.0);
     m.transitions();
+    let (_, mut projections) = m.engine.subscribe_projections();
 
     tokio::time::advance(Duration::from_secs(5 * 3_600)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
+    // The clock task resolves the alerts on tokio's clock and wakes the projector; the
+    // projection that sets the rails gauge runs on rayon, outside the paused clock, so the
+    // test waits for it to be published instead of for a span of time.
+    loop {
+        match projections.recv().await {
+            Ok(p) if p.projection.inputs.window.as_ref().is_none_or(|w| w.closed) => break,
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => panic!("the engine stopped"),
+        }
+    }
     let resolved = m.transitions();
     assert!(m.engine.subscribe_alerts().0.is_empty(), "nothing fires");
     for alert in &firing {
