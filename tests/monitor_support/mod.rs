@@ -264,7 +264,7 @@ pub fn collect_alerts(
 pub fn spawn_server_process(
     data_dir: &std::path::Path,
     config: Option<&std::path::Path>,
-) -> (Child, String) {
+) -> (ServerProcess, String) {
     spawn_server_process_at(data_dir, config, None)
 }
 
@@ -274,7 +274,7 @@ pub fn spawn_server_process_at(
     data_dir: &std::path::Path,
     config: Option<&std::path::Path>,
     clock_unix_ms: Option<i64>,
-) -> (Child, String) {
+) -> (ServerProcess, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sentinel"));
     if let Some(clock) = clock_unix_ms {
         command
@@ -304,7 +304,7 @@ pub fn spawn_server_process_with(
     data_dir: &std::path::Path,
     args: &[&std::ffi::OsStr],
     env: &[(&str, &std::ffi::OsStr)],
-) -> (Child, String) {
+) -> (ServerProcess, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sentinel"));
     command
         .args([
@@ -323,9 +323,33 @@ pub fn spawn_server_process_with(
     listening(command)
 }
 
+/// A spawned `sentinel serve`, killed when dropped, so a test that panics leaves no server
+/// behind. Derefs to its [`Child`].
+pub struct ServerProcess(Child);
+
+impl std::ops::Deref for ServerProcess {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ServerProcess {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Spawns `command` (a `sentinel serve`) and waits for its listening line; the child and
 /// its gRPC URL (`http://`).
-fn listening(mut command: Command) -> (Child, String) {
+fn listening(mut command: Command) -> (ServerProcess, String) {
     let mut child = command
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -342,7 +366,7 @@ fn listening(mut command: Command) -> (Child, String) {
         .next()
         .expect("an address")
         .to_owned();
-    (child, format!("http://{addr}"))
+    (ServerProcess(child), format!("http://{addr}"))
 }
 
 /// Starts the monitor on 127.0.0.1:0 over the config's synthetic users, reporting to
