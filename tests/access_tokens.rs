@@ -6,9 +6,13 @@
 
 mod monitor_support;
 
+use std::ffi::OsStr;
 use std::sync::{Arc, Mutex};
 
-use monitor_support::{last_window_opening, reserve, start_with_options, test_config};
+use monitor_support::{
+    last_window_opening, promtool_check_metrics, reserve, spawn_server_process_with,
+    start_with_options, test_config,
+};
 use sentinel::grpc::client::BearerToken;
 use sentinel::grpc::gate::RpcObserver;
 use sentinel::grpc::pb::monitor_service_client::MonitorServiceClient;
@@ -266,31 +270,11 @@ fn the_binary_reloads_its_tokens_on_sighup() {
     let path = tokens_file(dir.path(), &[("grafana", "read", READ)]);
     let config = dir.path().join("sentinel.toml");
     std::fs::write(&config, "[access]\ntokens_reload_seconds = 3600.0\n").unwrap();
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sentinel"));
-    command
-        .args([
-            "serve",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-        ])
-        .arg("--config")
-        .arg(&config)
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .env("SENTINEL_TOKENS_FILE", &path)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    let mut child = command.spawn().unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let url = format!("http://{}", line.trim().rsplit(' ').next().unwrap());
+    let (mut child, url) = spawn_server_process_with(
+        &dir.path().join("data"),
+        &[OsStr::new("--config"), config.as_os_str()],
+        &[("SENTINEL_TOKENS_FILE", path.as_os_str())],
+    );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     const ROTATED: &str = "read-token-after-sighup-0123456789";
     let outcome = runtime.block_on(async {
@@ -407,21 +391,8 @@ fn the_binary_exports_per_rpc_metrics_that_promtool_accepts() {
         .filter(|l| l.contains("sentinel_grpc_"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let mut promtool = std::process::Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run promtool ({e}): scripts/test installs it"));
-    std::io::Write::write_all(&mut promtool.stdin.take().unwrap(), ours.as_bytes()).unwrap();
-    let checked = promtool.wait_with_output().unwrap();
-    assert!(
-        checked.status.success() && checked.stdout.is_empty() && checked.stderr.is_empty(),
-        "promtool: {}{}",
-        String::from_utf8_lossy(&checked.stdout),
-        String::from_utf8_lossy(&checked.stderr)
-    );
+    let (clean, findings) = promtool_check_metrics(&ours);
+    assert!(clean && findings.is_empty(), "promtool: {findings}");
     child.kill().unwrap();
     let _ = child.wait();
 }

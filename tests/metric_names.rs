@@ -1,7 +1,10 @@
 //! Every metric the dashboards and the Prometheus rules use is exported by the service.
 
+mod monitor_support;
+
 use std::collections::BTreeSet;
 
+use monitor_support::promtool_check_metrics;
 use sentinel::metrics::Metrics;
 use sentinel::monitor::state::ReservePosition;
 
@@ -198,29 +201,6 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     stream.read_to_string(&mut response).ok()?;
     let (head, body) = response.split_once("\r\n\r\n")?;
     head.contains(" 200 ").then(|| body.to_owned())
-}
-
-/// `promtool check metrics` on a scrape; its findings (empty when clean).
-fn promtool_check_metrics(scrape: &str) -> (bool, String) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool (Debian's prometheus package; scripts/test installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(scrape.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let findings = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), findings)
 }
 
 /// A real scrape of a running `sentinel serve` passes Prometheus's own metric lint:

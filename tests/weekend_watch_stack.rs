@@ -10,6 +10,9 @@
 //! and evaluation intervals (1 s) and the `for:` durations (to 2 s), so the test takes
 //! seconds instead of minutes; every expression, label, route and inhibition is the real one.
 
+mod monitor_support;
+
+use monitor_support::promtool_check_metrics;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -79,27 +82,6 @@ fn logged_pages(log: &Path) -> Vec<serde_json::Value> {
         .filter(|l| l.starts_with('{'))
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
-}
-
-/// `promtool check metrics` on a scrape: whether it passed, and its findings.
-fn promtool_check_metrics(scrape: &str) -> (bool, String) {
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool (scripts/test installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(scrape.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let findings = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), findings)
 }
 
 fn spawn(name: &str, command: &mut Command, log_dir: &Path) -> (String, Child) {

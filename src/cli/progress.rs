@@ -2,6 +2,7 @@
 //! stderr only when stderr is a terminal and `--quiet` is not given; hidden otherwise, so
 //! pipes and logs stay clean.
 
+use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -34,26 +35,20 @@ impl Progress {
         Self { bar }
     }
 
-    /// A step outside the batch run (e.g. drawing the charts).
-    pub fn message(&self, text: &'static str) {
+    /// What the run does now (e.g. drawing the charts), without moving the count.
+    pub fn message(&self, text: impl Into<Cow<'static, str>>) {
         self.bar.set_message(text);
     }
 
-    /// Counts `total` steps from zero under `label` (e.g. weekends replayed).
-    pub fn count_to(&self, total: u64, label: String) {
+    /// Counts `total` steps from zero (e.g. weekends replayed).
+    pub fn count_to(&self, total: u64) {
         self.bar.set_length(total);
         self.bar.set_position(0);
-        self.bar.set_message(label);
     }
 
     /// One more step of the count.
     pub fn step(&self) {
         self.bar.inc(1);
-    }
-
-    /// Sets the message without moving the count.
-    pub fn relabel(&self, label: String) {
-        self.bar.set_message(label);
     }
 
     /// Removes the bar from the terminal.

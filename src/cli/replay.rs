@@ -133,12 +133,9 @@ pub(super) fn run_backtest(args: BacktestArgs) -> anyhow::Result<()> {
     );
     let progress = Progress::new(args.quiet);
     let scenarios = ScenarioName::ALL.len() as u64;
-    progress.count_to(
-        args.weekends.saturating_mul(scenarios),
-        "replaying weekends".to_owned(),
-    );
+    progress.count_to(args.weekends.saturating_mul(scenarios));
     for name in ScenarioName::ALL {
-        progress.relabel(format!("replaying the {name} weekends"));
+        progress.message(format!("replaying the {name} weekends"));
         let model = model(&config, &rig.users, name)?;
         let step = || progress.step();
         let timelines = replay_many(

@@ -275,27 +275,12 @@ pub fn spawn_server_process_at(
     config: Option<&std::path::Path>,
     clock_unix_ms: Option<i64>,
 ) -> (ServerProcess, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sentinel"));
-    if let Some(clock) = clock_unix_ms {
-        command
-            .arg("serve")
-            .arg(format!("--clock-start-unix-ms={clock}"));
-    } else {
-        command.arg("serve");
-    }
-    command
-        .args([
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(data_dir);
+    let clock = clock_unix_ms.map(|clock| format!("--clock-start-unix-ms={clock}"));
+    let mut args: Vec<&std::ffi::OsStr> = clock.iter().map(std::ffi::OsStr::new).collect();
     if let Some(config) = config {
-        command.arg("--config").arg(config);
+        args.extend([std::ffi::OsStr::new("--config"), config.as_os_str()]);
     }
-    listening(command)
+    spawn_server_process_with(data_dir, &args, &[])
 }
 
 /// Starts the real `sentinel serve` binary on 127.0.0.1 ephemeral ports with its data in
@@ -375,4 +360,27 @@ pub async fn start_with_observer(config: Config, observer: Arc<dyn EngineObserve
     let users = UserBase::synthetic(&config.user_base);
     let engine = Engine::open_with(config, &users, observer).expect("engine opens");
     serve(engine).await
+}
+
+/// `promtool check metrics` (Debian's prometheus package; `scripts/test` installs it) on
+/// a scrape: whether it passed, and its findings (stdout then stderr; empty when clean).
+pub fn promtool_check_metrics(scrape: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian's prometheus package; scripts/test installs it)");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(scrape.as_bytes())
+        .expect("promtool reads the scrape");
+    let output = child.wait_with_output().expect("promtool ends");
+    let findings = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), findings)
 }
